@@ -1,0 +1,22 @@
+#pragma once
+// What every verb shares: failing with a clear message, naming nodes as CLUSTER/NODE.
+#include <fmt/format.h>
+
+#include <string>
+#include <utility>
+
+namespace scalelab::cli {
+
+// Thrown by verbs to end the program with a message on stderr and an exit status.
+struct CliFailure {
+  std::string message;
+  int status = 1;
+};
+
+[[noreturn]] inline void fail(std::string message, int status = 1) { throw CliFailure{std::move(message), status}; }
+
+// "h100x2/gpu3" → {"h100x2", "gpu3"}; a bare "gpu3" works when exactly one cluster is up.
+std::pair<std::string, std::string> resolve_node_reference(const std::string& reference);
+
+
+}  // namespace scalelab::cli

@@ -1,0 +1,59 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/netlink/capabilities.h"
+
+namespace scalelab::cli {
+namespace {
+
+// cgroup layout decides how a straggler's CPU quota is set.
+nl::Capability probe_cgroups() {
+  struct stat st;
+  if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) return {"cgroup-cpu", true, "cgroup v2 (cpu.max)", false};
+  if (stat("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", &st) == 0) return {"cgroup-cpu", true, "cgroup v1 cpu controller (cpu.cfs_quota_us)", false};
+  return {"cgroup-cpu", false, "no cgroup cpu controller found: straggler actions unavailable", false};
+}
+
+const char* remedy(const std::string& name) {
+  if (name == "netem") return "link latency/jitter/loss: use a kernel with CONFIG_NET_SCH_NETEM, or `scalelab vm -- …`";
+  if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";
+  return "required: scalelab cannot build clusters without it";
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("doctor", "Check what this kernel and machine can emulate, and how to get what is missing");
+  cmd->add_flag("--json", *json, "machine-readable output");
+  cmd->callback([json] {
+    if (geteuid() != 0) fail("`doctor` probes the kernel by creating a scratch namespace and needs root (sudo)");
+    auto caps = nl::probe_kernel_capabilities();
+    caps.items.push_back(probe_cgroups());
+    bool required_missing = false;
+    nlohmann::json out = {{"kernel", caps.kernel_release}, {"features", nlohmann::json::array()}};
+    for (const auto& c : caps.items) {
+      out["features"].push_back({{"name", c.name}, {"available", c.available}, {"required", c.required}, {"detail", c.detail}});
+      required_missing |= c.required && !c.available;
+    }
+    if (*json) {
+      fmt::print("{}\n", out.dump(2));
+    } else {
+      fmt::print("kernel {}\n", caps.kernel_release);
+      for (const auto& c : caps.items) {
+        fmt::print("  {:<3} {:<13} {}\n", c.available ? "ok" : "NO", c.name, c.detail);
+        if (!c.available) fmt::print("      → {}\n", remedy(c.name));
+      }
+    }
+    if (required_missing) fail("a required kernel feature is missing", 2);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,40 @@
+// `down` and `clean`: the two ways to remove clusters.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/runtime/teardown.h"
+
+namespace scalelab::cli {
+
+void add_down_command(CLI::App& app) {
+  auto name = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand("down", "Remove a cluster: its namespaces, links, qdiscs and processes");
+  cmd->add_option("cluster", *name, "cluster name(s)")->required();
+  cmd->callback([name] {
+    if (geteuid() != 0) fail("`down` removes network namespaces and needs root (sudo)");
+    for (const auto& cluster : *name) {
+      auto report = runtime::down(cluster);
+      if (!report.cluster_found)
+        fmt::print("cluster {} is not up (nothing to do)\n", cluster);
+      else
+        fmt::print("cluster {} down: {} namespaces removed, {} processes stopped\n", cluster, report.removed_namespaces.size(),
+                   report.stopped_pids.size());
+    }
+  });
+}
+
+void add_clean_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("clean", "Remove every scalelab cluster and stray sl- namespace on this machine (after a crash too)");
+  cmd->callback([] {
+    if (geteuid() != 0) fail("`clean` removes network namespaces and needs root (sudo)");
+    auto report = runtime::clean();
+    fmt::print("clean: {} namespaces removed, {} processes stopped\n", report.removed_namespaces.size(), report.stopped_pids.size());
+  });
+}
+
+}  // namespace scalelab::cli

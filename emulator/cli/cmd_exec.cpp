@@ -1,0 +1,41 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/process/enter_namespace.h"
+#include "emulator/runtime/cluster_dir.h"
+
+namespace scalelab::cli {
+
+void add_exec_command(CLI::App& app) {
+  struct Options {
+    std::string node;
+    std::vector<std::string> command;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("exec", "Run a command inside a node's namespace: scalelab exec CLUSTER/NODE -- CMD ARGS…");
+  cmd->add_option("node", opts->node, "CLUSTER/NODE, or NODE when one cluster is up")->required();
+  cmd->add_option("command", opts->command, "the command (after --)")->required();
+  cmd->callback([opts] {
+    if (geteuid() != 0) fail("`exec` enters network namespaces and needs root (sudo)");
+    auto [cluster, node] = resolve_node_reference(opts->node);
+    auto dir = runtime::ClusterDir::open(cluster);
+    if (!dir) fail("no cluster named \"" + cluster + "\" is up");
+    auto plan = dir->read_json("plan.json");
+    std::string netns;
+    if (plan)
+      for (const auto& ns : (*plan)["namespaces"])
+        if (ns["node"] == node) netns = ns["netns"];
+    if (netns.empty()) fail(fmt::format("cluster {} has no node \"{}\" (scalelab status {} lists them)", cluster, node, cluster));
+    setenv("SCALELAB_CLUSTER", cluster.c_str(), 1);
+    setenv("SCALELAB_NODE", node.c_str(), 1);
+    setenv("SCALELAB_CLUSTER_FILE", dir->path("cluster.json").c_str(), 1);
+    fail(process::exec_in_namespace(netns, opts->command), 127);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,17 @@
+#pragma once
+// Each verb registers itself on the root app; main() only wires them together.
+namespace CLI {
+class App;
+}
+
+namespace scalelab::cli {
+
+void add_up_command(CLI::App& app);
+void add_down_command(CLI::App& app);
+void add_clean_command(CLI::App& app);
+void add_status_command(CLI::App& app);
+void add_exec_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
+void add_doctor_command(CLI::App& app);
+
+}  // namespace scalelab::cli

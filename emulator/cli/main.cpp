@@ -1,0 +1,35 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/model/topology.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"scalelab — an AI GPU cluster (scale-up domains, rails, leaves, spines) emulated on one Linux machine"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "scalelab 0.1.0");
+  using namespace scalelab::cli;
+  add_up_command(app);
+  add_down_command(app);
+  add_status_command(app);
+  add_exec_command(app);
+  add_plan_command(app);
+  add_doctor_command(app);
+  add_clean_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const CliFailure& f) {
+    fmt::print(stderr, "scalelab: {}\n", f.message);
+    return f.status;
+  } catch (const scalelab::model::TopologyError& e) {
+    fmt::print(stderr, "scalelab: {}\nnothing was created.\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "scalelab: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,26 @@
+#pragma once
+// Plan → live kernel objects, in parallel, journaled, and unwound completely on any failure.
+#include <string>
+#include <vector>
+
+#include "emulator/netlink/capabilities.h"
+#include "emulator/plan/plan.h"
+
+namespace scalelab::runtime {
+
+struct RealizeOptions {
+  std::size_t workers = 4;      // syscall-bound, so more than the core count helps a little
+  bool require_netem = false;   // refuse instead of warning when netem is missing
+};
+
+struct RealizeReport {
+  double seconds = 0;
+  std::size_t namespaces = 0, veths = 0, qdiscs = 0, routes = 0, addresses = 0;
+  std::vector<std::string> warnings;  // e.g. latency not emulated because netem is missing
+};
+
+// Throws on failure after removing everything it created (and the cluster directory).
+// ClusterExists when the name is taken.
+RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options);
+
+}  // namespace scalelab::runtime

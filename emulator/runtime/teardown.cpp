@@ -1,0 +1,82 @@
+#include "emulator/runtime/teardown.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "emulator/netlink/netns.h"
+#include "emulator/runtime/cluster_dir.h"
+
+namespace scalelab::runtime {
+namespace {
+
+// The inode of a process's network namespace, to check a recorded pid was not reused.
+ino_t netns_inode_of_pid(int pid) {
+  struct stat st;
+  return stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+ino_t netns_inode_of_name(const std::string& name) {
+  struct stat st;
+  return stat((std::string(nl::kNetnsRunDir) + "/" + name).c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+std::vector<int> stop_recorded_processes(const std::string& cluster) {
+  auto dir = ClusterDir::open(cluster);
+  if (!dir) return {};
+  std::vector<ino_t> namespaces;
+  for (const auto& n : dir->journaled_netns())
+    if (ino_t ino = netns_inode_of_name(n)) namespaces.push_back(ino);
+
+  std::vector<int> victims;
+  std::ifstream in(dir->path("pids"));
+  for (int pid; in >> pid;) {
+    ino_t ino = netns_inode_of_pid(pid);
+    if (ino && std::find(namespaces.begin(), namespaces.end(), ino) != namespaces.end()) victims.push_back(pid);
+  }
+  for (int pid : victims) kill(pid, SIGTERM);
+  // A short grace period, then SIGKILL for whatever ignored SIGTERM.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < deadline &&
+         std::any_of(victims.begin(), victims.end(), [](int p) { return process_alive(p); }))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int pid : victims)
+    if (process_alive(pid)) kill(pid, SIGKILL);
+  return victims;
+}
+
+TeardownReport down(const std::string& cluster) {
+  TeardownReport report;
+  auto dir = ClusterDir::open(cluster);
+  if (!dir) return report;
+  report.cluster_found = true;
+  report.stopped_pids = stop_recorded_processes(cluster);
+  auto names = dir->journaled_netns();
+  for (auto it = names.rbegin(); it != names.rend(); ++it)
+    if (nl::remove_named_netns(*it)) report.removed_namespaces.push_back(*it);
+  dir->remove();
+  return report;
+}
+
+TeardownReport clean() {
+  TeardownReport report;
+  for (const auto& cluster : ClusterDir::list()) {
+    auto r = down(cluster);
+    report.cluster_found = true;
+    report.removed_namespaces.insert(report.removed_namespaces.end(), r.removed_namespaces.begin(), r.removed_namespaces.end());
+    report.stopped_pids.insert(report.stopped_pids.end(), r.stopped_pids.begin(), r.stopped_pids.end());
+  }
+  // Whatever no journal mentions (a journal deleted by hand, a crash between steps).
+  for (const auto& name : nl::list_named_netns("sl-"))
+    if (nl::remove_named_netns(name)) report.removed_namespaces.push_back(name);
+  return report;
+}
+
+}  // namespace scalelab::runtime

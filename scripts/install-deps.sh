@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package scalelab needs: build, tests, benches and the kernel-VM tier.
+# Idempotent: packages already present are skipped without touching apt's lists.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git
+  libnl-3-dev libnl-route-3-dev
+  libboost-dev libboost-filesystem-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev
+  libibverbs-dev librdmacm-dev
+  # runtime tools used by tests and users (never by the emulator itself)
+  iproute2 iputils-ping iperf3 rdma-core ibverbs-utils perftest graphviz procps psmisc
+  # benches: peers measured in the same run
+  mininet bridge-utils openmpi-bin libopenmpi-dev
+  # kernel-VM tier
+  qemu-system-x86 busybox-static zstd xz-utils cpio kmod dpkg-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing ${missing[*]}; run as root (sudo make deps)" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
