@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libibverbs-dev librdmacm-dev
   # runtime tools used by tests and users (never by the emulator itself)
-  iproute2 iputils-ping iperf3 rdma-core ibverbs-utils perftest graphviz procps psmisc
+  iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc
   # benches: peers measured in the same run
   mininet bridge-utils openmpi-bin libopenmpi-dev
   # kernel-VM tier

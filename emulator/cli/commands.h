@@ -13,5 +13,6 @@ void add_status_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_doctor_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace scalelab::cli

@@ -46,7 +46,11 @@ std::string LiveCluster::address(const std::string& node_name, const std::string
 
 CommandResult run_scalelab(const std::vector<std::string>& args) {
   std::string command = SCALELAB_BINARY;
-  for (const auto& a : args) command += " '" + a + "'";
+  for (const auto& a : args) {
+    std::string quoted;
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command += " '" + quoted + "'";
+  }
   command += " 2>&1";
   CommandResult result;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);

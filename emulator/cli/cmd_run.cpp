@@ -1,0 +1,63 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/process/process_group.h"
+#include "emulator/process/rank_environment.h"
+#include "emulator/runtime/cluster_dir.h"
+
+namespace scalelab::cli {
+
+void add_run_command(CLI::App& app) {
+  struct Options {
+    std::string cluster;
+    std::vector<std::string> command;
+    double timeout_s = 0;
+    bool quiet = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("run", "Run a command once per GPU, inside each GPU's namespace, torchrun-style: "
+                                        "scalelab run CLUSTER -- CMD ARGS… ($RANK etc. expanded)");
+  cmd->add_option("cluster", opts->cluster, "cluster name")->required();
+  cmd->add_option("command", opts->command, "the command (after --)")->required();
+  cmd->add_option("--timeout", opts->timeout_s, "end every rank after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--quiet,-q", opts->quiet, "do not stream the ranks' output");
+  cmd->callback([opts] {
+    if (geteuid() != 0) fail("`run` enters network namespaces and needs root (sudo)");
+    auto dir = runtime::ClusterDir::open(opts->cluster);
+    if (!dir) fail("no cluster named \"" + opts->cluster + "\" is up");
+    auto cluster_file = dir->read_json("cluster.json");
+    if (!cluster_file) fail("cluster " + opts->cluster + " has no cluster file yet (is `up` still running?)");
+
+    process::ProcessGroup group(process::self_executable(), dir->path("pids"),
+                                [quiet = opts->quiet](std::size_t, const std::string& label, const std::string& line) {
+                                  if (!quiet) fmt::print("[{}] {}\n", label, line);
+                                });
+    const auto& ranks = (*cluster_file)["ranks"];
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
+      std::vector<std::string> argv;
+      for (const auto& a : opts->command) argv.push_back(process::expand_variables(a, env));
+      std::string node = ranks[r]["node"];
+      group.launch({fmt::format("rank {} {}", r, node), opts->cluster + "/" + node, argv, env});
+    }
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (opts->timeout_s > 0) deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(opts->timeout_s));
+    auto result = group.wait(deadline, /*stop_on_failure=*/true);
+    if (result.all_succeeded()) return;
+    std::size_t stopped = 0;
+    for (const auto& m : result.members) stopped += m.killed_by_us;
+    if (result.timed_out) fail(fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
+    const auto* first = result.first_failure();
+    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped", first ? first->label : "a rank",
+                     first ? first->status : -1, stopped),
+         first && first->status > 0 && first->status < 126 ? first->status : 1);
+  });
+}
+
+}  // namespace scalelab::cli

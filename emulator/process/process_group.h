@@ -1,0 +1,65 @@
+#pragma once
+// Starts one process per node inside the nodes' namespaces (via `scalelab exec`, so the
+// namespace is entered in a fresh single-threaded process), streams their output line by line,
+// and ends them — only them, by pid — when one fails, a deadline passes, or the caller asks.
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::process {
+
+struct LaunchSpec {
+  std::string label;                         // "rank 3" — passed back with each output line
+  std::string node_reference;                // "cluster/node" for `scalelab exec`
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;    // added to the inherited environment
+};
+
+struct MemberResult {
+  std::string label;
+  pid_t pid = -1;
+  int status = -1;            // exit status; 128+signal when killed
+  bool killed_by_us = false;  // ended because another member failed or the deadline passed
+};
+
+struct GroupResult {
+  std::vector<MemberResult> members;
+  bool timed_out = false;
+  bool all_succeeded() const;
+  const MemberResult* first_failure() const;  // the member that failed first on its own
+};
+
+using LineSink = std::function<void(std::size_t member, const std::string& label, const std::string& line)>;
+
+class ProcessGroup {
+ public:
+  // `pids_file`: every started pid is appended there (the cluster's record for down/clean).
+  ProcessGroup(std::string scalelab_binary, std::string pids_file, LineSink sink);
+  ~ProcessGroup();  // ends whatever still runs
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  void launch(const LaunchSpec& spec);
+  std::vector<pid_t> pids() const;
+  void signal(std::size_t member, int sig);
+
+  // Waits until every member exited. With `stop_on_failure`, the first non-zero exit ends the
+  // others (SIGTERM, then SIGKILL after `grace`). A deadline ends everyone the same way.
+  GroupResult wait(std::optional<std::chrono::steady_clock::time_point> deadline, bool stop_on_failure,
+                   std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The path of the running executable, for re-invoking `scalelab exec`.
+std::string self_executable();
+
+}  // namespace scalelab::process

@@ -1,0 +1,60 @@
+#include "emulator/process/rank_environment.h"
+
+#include <cctype>
+
+namespace scalelab::process {
+namespace {
+
+std::string reachable_address(const nlohmann::json& rank) {
+  // The rail NIC reaches every rank; the scale-up link only its own domain.
+  for (const char* tier : {"scale_out", "scale_up"})
+    if (rank.contains(tier) && rank[tier].is_object()) return rank[tier]["address"];
+  return "127.0.0.1";
+}
+
+}  // namespace
+
+std::map<std::string, std::string> rank_environment(const nlohmann::json& cluster_file, std::size_t rank,
+                                                    const std::string& cluster_file_path) {
+  const auto& ranks = cluster_file.at("ranks");
+  const auto& me = ranks.at(rank);
+  int host = me.value("host", -1);
+  std::size_t local_world = 0;
+  for (const auto& r : ranks) local_world += r.value("host", -2) == host;
+  int base_port = cluster_file.value("base_port", 29500);
+  return {{"RANK", std::to_string(rank)},
+          {"WORLD_SIZE", std::to_string(ranks.size())},
+          {"LOCAL_RANK", std::to_string(me.value("local_rank", 0))},
+          {"LOCAL_WORLD_SIZE", std::to_string(local_world)},
+          {"MASTER_ADDR", reachable_address(ranks.at(0))},
+          {"MASTER_PORT", std::to_string(base_port + kMasterPortOffset)},
+          {"SCALELAB_CLUSTER", cluster_file.value("name", "")},
+          {"SCALELAB_CLUSTER_FILE", cluster_file_path},
+          {"SCALELAB_RANK", std::to_string(rank)},
+          {"SCALELAB_NODE", me.value("node", "")}};
+}
+
+std::string expand_variables(const std::string& text, const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] != '$') {
+      out += text[i++];
+      continue;
+    }
+    bool braced = i + 1 < text.size() && text[i + 1] == '{';
+    std::size_t start = i + (braced ? 2 : 1), end = start;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    std::string name = text.substr(start, end - start);
+    bool closed = !braced || (end < text.size() && text[end] == '}');
+    auto found = env.find(name);
+    if (name.empty() || !closed || found == env.end()) {
+      out += text[i++];
+      continue;
+    }
+    out += found->second;
+    i = end + (braced ? 1 : 0);
+  }
+  return out;
+}
+
+}  // namespace scalelab::process
