@@ -18,6 +18,7 @@ void add_up_command(CLI::App& app) {
     std::string file, dilation;
     bool require_netem = false, json = false;
     std::size_t workers = 4;
+    std::string rxe = "auto";
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("up", "Bring a cluster up from a topology file");
@@ -25,6 +26,8 @@ void add_up_command(CLI::App& app) {
   cmd->add_option("--dilation", opts->dilation, "override the file's dilation: a number >= 1, or auto");
   cmd->add_flag("--require-netem", opts->require_netem, "refuse to start when the kernel cannot emulate latency/loss");
   cmd->add_option("--workers", opts->workers, "parallel netlink workers")->check(CLI::Range(1, 64));
+  cmd->add_option("--rxe", opts->rxe, "soft-RoCE devices on GPU interfaces: auto (when the kernel can), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->callback([opts] {
     if (geteuid() != 0) fail("`up` creates network namespaces and needs root (sudo)");
@@ -43,7 +46,9 @@ void add_up_command(CLI::App& app) {
     auto plan = plan::build_plan(topology, dilation);
     runtime::RealizeReport report;
     try {
-      report = runtime::realize(plan, {opts->workers, opts->require_netem});
+      using Rxe = runtime::RealizeOptions::Rxe;
+      report = runtime::realize(plan, {opts->workers, opts->require_netem,
+                                       opts->rxe == "on" ? Rxe::on : opts->rxe == "off" ? Rxe::off : Rxe::auto_});
     } catch (const runtime::ClusterExists& e) {
       fail(e.what());
     } catch (const std::exception& e) {
@@ -52,15 +57,15 @@ void add_up_command(CLI::App& app) {
     if (opts->json) {
       fmt::print("{}\n", nlohmann::json{{"cluster", plan.cluster}, {"seconds", report.seconds}, {"namespaces", report.namespaces},
                                          {"veth_pairs", report.veths}, {"qdiscs", report.qdiscs}, {"routes", report.routes},
-                                         {"addresses", report.addresses}, {"dilation", plan.dilation}, {"warnings", report.warnings},
+                                         {"addresses", report.addresses}, {"rdma_devices", report.rdma_devices}, {"dilation", plan.dilation}, {"warnings", report.warnings},
                                          {"cluster_file", std::string(runtime::kStateRoot) + "/" + plan.cluster + "/cluster.json"}}
                              .dump(2));
       return;
     }
     for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
-    fmt::print("cluster {} up in {:.3f} s: {} GPUs, {} namespaces, {} veth pairs, {} qdiscs, {} routes (dilation {:g})\n",
+    fmt::print("cluster {} up in {:.3f} s: {} GPUs, {} namespaces, {} veth pairs, {} qdiscs, {} routes, {} rxe devices (dilation {:g})\n",
                plan.cluster, report.seconds, plan.gpu_count(), report.namespaces, report.veths, report.qdiscs, report.routes,
-               plan.dilation);
+               report.rdma_devices, plan.dilation);
     fmt::print("  cluster file: {}/{}/cluster.json\n  next: scalelab status {} | scalelab exec {}/gpu0 -- ip -br addr | scalelab down {}\n",
                runtime::kStateRoot, plan.cluster, plan.cluster, plan.cluster, plan.cluster);
   });

@@ -12,6 +12,7 @@
 #include "emulator/netlink/links.h"
 #include "emulator/netlink/netns.h"
 #include "emulator/netlink/qdiscs.h"
+#include "emulator/netlink/rdma_link.h"
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/routes.h"
 #include "emulator/plan/plan_json.h"
@@ -131,6 +132,21 @@ class Realizer {
     });
   }
 
+  // One rxe device per GPU interface, named uniquely across the machine because rxe devices
+  // are visible from every namespace (`rdma system` netns mode shared).
+  void create_rdma_devices() {
+    parallel_for(plan_.namespaces.size(), options_.workers, [&](std::size_t i) {
+      const auto& ns = plan_.namespaces[i];
+      if (ns.kind != model::NodeKind::gpu) return;
+      for (const auto& iface : ns.interfaces) {
+        if (iface.address.empty()) continue;
+        nl::create_rxe(live_[i].netns->fd(), nl::rxe_device_name(plan_.cluster, ns.node, iface.ifname), iface.ifname);
+        std::lock_guard lock(counts_mutex_);
+        report_.rdma_devices++;
+      }
+    });
+  }
+
   void set_netem_available(bool available) { netem_ = available; }
   // Unwinds a failed bring-up: closing a created namespace's handle removes it.
   void remove_all() {
@@ -162,20 +178,32 @@ std::string describe_missing_netem(const plan::Plan& plan) {
          " per hop would be), only rates are. Run under `scalelab vm` or a kernel with CONFIG_NET_SCH_NETEM for them.";
 }
 
+// The cluster file with each GPU interface's rxe device, so agents pick the right one among
+// all the devices every namespace can see.
+nlohmann::json cluster_file_with_rdma(const plan::Plan& plan, bool rxe) {
+  auto file = plan::cluster_file_json(plan);
+  for (auto& rank : file["ranks"])
+    for (const char* tier : {"scale_up", "scale_out"})
+      if (rank[tier].is_object())
+        rank[tier]["rdma_device"] = rxe ? nlohmann::json(nl::rxe_device_name(plan.cluster, rank["node"], rank[tier]["ifname"])) : nlohmann::json(nullptr);
+  return file;
+}
+
 }  // namespace
 
 RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   auto started = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
-  bool netem = false;
-  if (plan.needs_netem()) {
-    auto caps = nl::probe_kernel_capabilities();
-    netem = caps.has("netem");
-    if (!netem) {
-      if (options.require_netem) throw std::runtime_error(describe_missing_netem(plan) + " (--require-netem was given)");
-      warnings.push_back(describe_missing_netem(plan));
-    }
+  auto caps = nl::probe_kernel_capabilities();
+  bool netem = caps.has("netem");
+  if (plan.needs_netem() && !netem) {
+    if (options.require_netem) throw std::runtime_error(describe_missing_netem(plan) + " (--require-netem was given)");
+    warnings.push_back(describe_missing_netem(plan));
   }
+  bool rxe = caps.has("rxe-in-netns") && options.rxe != RealizeOptions::Rxe::off;
+  if (options.rxe == RealizeOptions::Rxe::on && !rxe)
+    throw std::runtime_error("--rxe on: this kernel cannot run rxe in namespaces (" + caps.find("rxe-in-netns")->detail +
+                             "); use `scalelab vm -- …`");
 
   ClusterDir dir = ClusterDir::claim(plan.cluster);
   nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source}};
@@ -187,9 +215,11 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
     realizer.create_namespaces();
     realizer.create_veths();
     realizer.configure();
-    dir.write_json("cluster.json", plan::cluster_file_json(plan));
+    if (rxe) realizer.create_rdma_devices();
+    dir.write_json("cluster.json", cluster_file_with_rdma(plan, rxe));
     state["state"] = "up";
     state["netem"] = netem;
+    state["rxe"] = rxe;
     state["warnings"] = warnings;
     dir.write_json("state.json", state);
   } catch (...) {

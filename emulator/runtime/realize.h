@@ -11,11 +11,12 @@ namespace scalelab::runtime {
 struct RealizeOptions {
   std::size_t workers = 4;      // syscall-bound, so more than the core count helps a little
   bool require_netem = false;   // refuse instead of warning when netem is missing
+  enum class Rxe { auto_, on, off } rxe = Rxe::auto_;  // soft-RoCE devices on every GPU interface
 };
 
 struct RealizeReport {
   double seconds = 0;
-  std::size_t namespaces = 0, veths = 0, qdiscs = 0, routes = 0, addresses = 0;
+  std::size_t namespaces = 0, veths = 0, qdiscs = 0, routes = 0, addresses = 0, rdma_devices = 0;
   std::vector<std::string> warnings;  // e.g. latency not emulated because netem is missing
 };
 
