@@ -5,6 +5,7 @@
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/qdisc/netem.h>
+#include <netlink/errno.h>
 #include <netlink/route/tc.h>
 
 #include <algorithm>
@@ -54,8 +55,15 @@ void set_htb(RouteSocket& socket, int ifindex, const HtbParams& params) {
   rtnl_tc_set_handle(tc, kRootHandle);
   check_nl(rtnl_tc_set_kind(tc, "htb"), "htb qdisc kind");
   check_nl(rtnl_htb_set_defcls(q.get(), kClassHandle), "htb default class");
-  check_nl(rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_REPLACE), "htb qdisc" + on(ifindex));
-  add_class(socket, ifindex, params, NLM_F_CREATE | NLM_F_REPLACE);
+  int err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (err == -NLE_EXIST || err == -NLE_INVAL) {
+    // htb cannot "change" itself in place (the kernel refuses with EINVAL): replacing means
+    // deleting the old root, which takes its classes and netem child with it.
+    rtnl_qdisc_delete(socket.get(), q.get());
+    err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
+  }
+  check_nl(err, "htb qdisc" + on(ifindex));
+  add_class(socket, ifindex, params, NLM_F_CREATE | NLM_F_EXCL);
 }
 
 void change_htb_rate(RouteSocket& socket, int ifindex, const HtbParams& params) {

@@ -58,6 +58,19 @@ void delete_route(RouteSocket& socket, const std::string& destination_cidr) {
   check_nl(rtnl_route_delete(socket.get(), route.get(), 0), "delete route " + destination_cidr);
 }
 
+void add_blackhole_route(RouteSocket& socket, const std::string& destination_cidr) {
+  auto route = make_route(destination_cidr);
+  rtnl_route_set_type(route.get(), RTN_BLACKHOLE);
+  check_nl(rtnl_route_add(socket.get(), route.get(), NLM_F_CREATE | NLM_F_REPLACE), "blackhole route " + destination_cidr);
+}
+
+void delete_blackhole_route(RouteSocket& socket, const std::string& destination_cidr) {
+  auto route = make_route(destination_cidr);
+  rtnl_route_set_type(route.get(), RTN_BLACKHOLE);
+  rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);
+  check_nl(rtnl_route_delete(socket.get(), route.get(), 0), "delete blackhole route " + destination_cidr);
+}
+
 std::optional<RouteLookup> lookup_route(int netns_fd, const std::string& destination) {
   // libnl has no helper for a single RTM_GETROUTE query, so this speaks rtnetlink directly.
   int fd;
@@ -103,7 +116,13 @@ std::optional<RouteLookup> lookup_route(int netns_fd, const std::string& destina
   }
   auto* body = reinterpret_cast<rtmsg*>(NLMSG_DATA(header));
   RouteLookup result;
-  result.type = body->rtm_type == RTN_UNICAST ? "unicast" : body->rtm_type == RTN_LOCAL ? "local" : body->rtm_type == RTN_UNREACHABLE ? "unreachable" : "other";
+  switch (body->rtm_type) {
+    case RTN_UNICAST: result.type = "unicast"; break;
+    case RTN_LOCAL: result.type = "local"; break;
+    case RTN_BLACKHOLE: result.type = "blackhole"; break;
+    case RTN_UNREACHABLE: result.type = "unreachable"; break;
+    default: result.type = "other";
+  }
   int len = RTM_PAYLOAD(header);
   for (auto* a = RTM_RTA(body); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
     if (a->rta_type == RTA_OIF) result.oif = *reinterpret_cast<int*>(RTA_DATA(a));

@@ -17,6 +17,9 @@ struct RouteNexthop {
 // Replaces any route to the same destination, so it serves both bring-up and live rerouting.
 void replace_route(RouteSocket& socket, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops);
 void delete_route(RouteSocket& socket, const std::string& destination_cidr);
+// Silently drops traffic to the destination: how a partition looks from inside the fabric.
+void add_blackhole_route(RouteSocket& socket, const std::string& destination_cidr);
+void delete_blackhole_route(RouteSocket& socket, const std::string& destination_cidr);
 
 struct RouteLookup {
   int oif = 0;              // output interface

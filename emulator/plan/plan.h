@@ -95,6 +95,7 @@ struct Plan {
   std::vector<VethPair> veths;
   std::vector<Segment> segments;
   TierSummary scale_up, scale_out;
+  model::Topology topology;  // what it was built from: a live cluster rebuilds its plan from it
 
   std::size_t gpu_count() const;
   const Namespace* find(const std::string& node) const;

@@ -203,6 +203,7 @@ Plan build_plan(const model::Topology& topology, double dilation) {
   assign_addresses_and_routes(topology, plan, ns_of);
   plan.scale_up = summarize_tier(topology, Tier::scale_up, plan.dilation);
   plan.scale_out = summarize_tier(topology, Tier::scale_out, plan.dilation);
+  plan.topology = topology;
   return plan;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "emulator/model/topology_json.h"
 #include "emulator/model/units.h"
 #include "emulator/netlink/addresses.h"
 #include "emulator/netlink/links.h"
@@ -212,6 +213,9 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   try {
     dir.write_json("state.json", state);
     dir.write_json("plan.json", plan::plan_to_json(plan));
+    auto topology = model::topology_to_json(plan.topology);
+    topology["dilation"] = plan.dilation;  // as resolved, so the rebuilt plan is this one
+    dir.write_json("topology.json", topology);
     realizer.create_namespaces();
     realizer.create_veths();
     realizer.configure();

@@ -56,3 +56,36 @@ TEST(Routing, EqualCostPathsBecomeMultipath) {
   EXPECT_EQ(routes[0][0].nexthops[0].gateway, "10.1.0.1");
   EXPECT_EQ(routes[0][0].nexthops[1].gateway, "10.1.0.3");
 }
+
+#include "emulator/plan/reroute.h"
+#include "test_topologies.h"
+
+TEST(Reroute, WithNothingFailedItMatchesThePlan) {
+  auto p = build_plan(scalelab::fixtures::two_spine_topology());
+  auto routes = routes_without(p, {});
+  for (std::size_t i = 0; i < p.namespaces.size(); ++i) {
+    ASSERT_EQ(routes[i].size(), p.namespaces[i].routes.size()) << p.namespaces[i].node;
+    for (std::size_t r = 0; r < routes[i].size(); ++r) {
+      EXPECT_EQ(routes[i][r].destination, p.namespaces[i].routes[r].destination);
+      EXPECT_EQ(routes[i][r].nexthops.size(), p.namespaces[i].routes[r].nexthops.size());
+    }
+  }
+}
+
+TEST(Reroute, AFailedSpineLinkWithdrawsThatNexthopOnly) {
+  auto p = build_plan(scalelab::fixtures::two_spine_topology());
+  const auto* leaf0 = p.find("leaf0");
+  int failed = -1;
+  for (const auto& i : leaf0->interfaces)
+    if (i.ifname == "spine1") failed = i.link;
+  ASSERT_GE(failed, 0);
+  auto routes = routes_without(p, {failed});
+  std::size_t leaf0_index = leaf0 - p.namespaces.data();
+  ASSERT_EQ(routes[leaf0_index].size(), 1u);
+  ASSERT_EQ(routes[leaf0_index][0].nexthops.size(), 1u);
+  EXPECT_EQ(routes[leaf0_index][0].nexthops[0].ifname, "spine0");
+  // leaf1 now reaches rail 0 through spine0 only: spine1's way there is gone.
+  std::size_t leaf1_index = p.find("leaf1") - p.namespaces.data();
+  ASSERT_EQ(routes[leaf1_index].size(), 1u);
+  EXPECT_EQ(routes[leaf1_index][0].nexthops.size(), 1u) << "spine1 can no longer reach rail 0";
+}

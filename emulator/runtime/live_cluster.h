@@ -1,0 +1,57 @@
+#pragma once
+// Changing a live cluster: links down and up (both ends), NICs down and up (the GPU end and its
+// rxe device), rate/delay/jitter/loss changes, partitions, and the control plane's rerouting.
+// Every change goes through netlink and is recorded in the cluster's faults.json.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/plan/plan.h"
+#include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/fault_state.h"
+
+namespace scalelab::runtime {
+
+class LiveCluster {
+ public:
+  // Throws std::runtime_error when the cluster is not up.
+  static LiveCluster open(const std::string& cluster);
+  LiveCluster(LiveCluster&&) noexcept;
+  ~LiveCluster();
+
+  const plan::Plan& plan() const { return plan_; }
+  const FaultState& faults() const { return faults_; }
+  bool netem_available() const { return netem_; }
+  bool rxe_enabled() const { return rxe_; }
+
+  void set_links(const std::vector<int>& links, bool up);
+  void set_nic(const std::string& gpu, const std::string& ifname, bool up);
+  // Throws when delay/jitter/loss are asked for on a kernel without netem.
+  void degrade(const std::vector<int>& links, const LinkDegradation& change);
+  void restore(const std::vector<int>& links);  // back to the plan's shaping
+  void partition(const std::vector<std::string>& side_a, const std::vector<std::string>& side_b);
+  void heal();  // every partition
+  // Recomputes routes around every failed link and installs the differences; returns how
+  // many routes changed.
+  std::size_t reconverge();
+
+  // Link ids in plan order; "a-b" names (either order) and ids both accepted.
+  std::optional<int> find_link(const std::string& a, const std::string& b) const;
+
+ private:
+  LiveCluster(ClusterDir dir, plan::Plan plan, FaultState faults, bool netem, bool rxe);
+  struct Sockets;
+  void save();
+  void apply_shaping(int link, const std::optional<LinkDegradation>& change);
+  std::map<std::string, int> nic_links() const;
+
+  ClusterDir dir_;
+  plan::Plan plan_;
+  FaultState faults_;
+  bool netem_ = false, rxe_ = false;
+  std::unique_ptr<Sockets> sockets_;
+};
+
+}  // namespace scalelab::runtime
