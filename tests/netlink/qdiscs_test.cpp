@@ -86,16 +86,7 @@ TEST_F(QdiscsTest, ListQdiscsFiltersByInterface) {
 
 TEST_F(QdiscsTest, SetHtbTwiceReplaces) {
   set_htb(*sa_, kA0, htb(100'000'000));
-  try {
-    set_htb(*sa_, kA0, htb(40'000'000));
-  } catch (const NetlinkError& e) {
-    // Known library bug, reported to the lead: remove this catch once set_htb is fixed.
-    GTEST_SKIP() << "BUG: emulator/netlink/qdiscs.cpp set_htb() cannot replace an existing htb root: it sends "
-                    "RTM_NEWQDISC with NLM_F_CREATE|NLM_F_REPLACE for the same handle 1:, which the kernel turns "
-                    "into a qdisc change, and sch_htb has no change operation (\"Change operation not supported "
-                    "by specified qdisc\", EINVAL) — contrary to \"Creates (or replaces)\" in qdiscs.h. Got: "
-                 << e.what();
-  }
+  set_htb(*sa_, kA0, htb(40'000'000));  // htb has no in-place change: set_htb must replace the root
   auto list = list_qdiscs(*sa_, kA0);
   EXPECT_EQ(std::count_if(list.begin(), list.end(), [](const QdiscInfo& q) { return q.kind == "htb"; }), 1);
   auto cls = read_htb_class(*sa_, kA0);
