@@ -1,0 +1,343 @@
+#include "collectives/algorithms.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace scalelab::agent {
+
+std::optional<Algo> parse_algo(std::string_view s) {
+  if (s == "auto") return Algo::automatic;
+  if (s == "ring") return Algo::ring;
+  if (s == "hier" || s == "hierarchical") return Algo::hier;
+  return std::nullopt;
+}
+
+std::string_view algo_name(Algo a) {
+  switch (a) {
+    case Algo::automatic: return "auto";
+    case Algo::ring: return "ring";
+    case Algo::hier: return "hier";
+  }
+  return "?";
+}
+
+namespace {
+
+std::map<int, std::vector<int>> domain_members(const std::vector<int>& domains) {
+  std::map<int, std::vector<int>> m;
+  for (int r = 0; r < static_cast<int>(domains.size()); ++r) m[domains[r]].push_back(r);
+  return m;
+}
+
+int index_of(const std::vector<int>& g, int rank) {
+  auto it = std::find(g.begin(), g.end(), rank);
+  if (it == g.end()) throw std::logic_error(fmt::format("rank {} not in its ring group", rank));
+  return static_cast<int>(it - g.begin());
+}
+
+std::vector<int> world(const Comm& c) {
+  std::vector<int> g(c.size());
+  for (int i = 0; i < c.size(); ++i) g[i] = i;
+  return g;
+}
+
+std::size_t chunk_elems(const Comm& c, std::size_t es) { return std::max<std::size_t>(1, c.options().chunk_bytes / es); }
+
+void copy_if_distinct(void* dst, const void* src, std::size_t bytes) {
+  if (dst != src && bytes) std::memmove(dst, src, bytes);
+}
+
+// Post the chunks of [off, off+count) of `data` to `peer`.
+void post_chunks(Comm& c, int peer, std::byte* data, Segment s, std::size_t es, std::size_t chunk,
+                 std::vector<Request>& out) {
+  for (std::size_t o = 0; o < s.count; o += chunk)
+    out.push_back(c.isend(peer, data + (s.offset + o) * es, std::min(chunk, s.count - o) * es));
+}
+
+}  // namespace
+
+bool hier_applicable(const std::vector<int>& domains) {
+  if (domains.empty()) return false;
+  for (int d : domains)
+    if (d < 0) return false;
+  auto m = domain_members(domains);
+  if (m.size() < 2) return false;
+  const std::size_t sz = m.begin()->second.size();
+  if (sz < 2) return false;
+  for (auto& [d, v] : m)
+    if (v.size() != sz) return false;
+  return true;
+}
+
+Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
+  if (requested == Algo::ring) return Algo::ring;
+  const bool ok = hier_applicable(domains);
+  if (requested == Algo::hier) {
+    if (!ok)
+      throw std::invalid_argument(
+          "--algo hier needs more than one scale-up domain, every rank in a domain and equal domain sizes > 1");
+    return Algo::hier;
+  }
+  return ok ? Algo::hier : Algo::ring;
+}
+
+std::vector<Segment> split_even(std::size_t count, int parts) {
+  std::vector<Segment> s(parts);
+  const std::size_t base = count / parts, rem = count % parts;
+  std::size_t off = 0;
+  for (int i = 0; i < parts; ++i) {
+    s[i].offset = off;
+    s[i].count = base + (static_cast<std::size_t>(i) < rem ? 1 : 0);
+    off += s[i].count;
+  }
+  return s;
+}
+
+void ring_reduce_scatter(Comm& c, const std::vector<int>& g, std::byte* data, const std::vector<Segment>& segs,
+                         DType t, Op op) {
+  const int p = static_cast<int>(g.size());
+  if (p <= 1) return;
+  const int pos = index_of(g, c.rank());
+  const int next = g[(pos + 1) % p], prev = g[(pos + p - 1) % p];
+  const std::size_t es = dtype_size(t), chunk = chunk_elems(c, es);
+  auto seg = [&](int k) { return segs[static_cast<std::size_t>(((k % p) + p) % p)]; };
+  std::size_t maxseg = 0;
+  for (auto& s : segs) maxseg = std::max(maxseg, s.count);
+  std::byte* tmp = c.scratch(maxseg * es, 0);
+
+  // Step s sends segment pos-s-1 and receives segment pos-s-2, reducing it into data. The segment
+  // received at step s is the one sent at step s+1, so each reduced chunk is forwarded at once:
+  // the reduce of chunk k overlaps the transfer of chunk k+1, and steps overlap too.
+  std::vector<Request> sends;
+  post_chunks(c, next, data, seg(pos - 1), es, chunk, sends);
+  for (int s = 0; s < p - 1; ++s) {
+    const Segment r = seg(pos - s - 2);
+    std::vector<Request> recvs;
+    for (std::size_t o = 0; o < r.count; o += chunk)
+      recvs.push_back(c.irecv(prev, tmp + o * es, std::min(chunk, r.count - o) * es));
+    std::vector<Request> next_sends;
+    std::size_t o = 0;
+    for (auto& rq : recvs) {
+      c.wait(rq);
+      const std::size_t n = std::min(chunk, r.count - o);
+      std::byte* dst = data + (r.offset + o) * es;
+      reduce_into(t, op, dst, tmp + o * es, n);
+      if (s < p - 2) next_sends.push_back(c.isend(next, dst, n * es));
+      o += n;
+    }
+    c.wait_all(sends);
+    sends = std::move(next_sends);
+  }
+  c.wait_all(sends);
+}
+
+void ring_all_gather(Comm& c, const std::vector<int>& g, std::byte* data, const std::vector<Segment>& segs,
+                     std::size_t es) {
+  const int p = static_cast<int>(g.size());
+  if (p <= 1) return;
+  const int pos = index_of(g, c.rank());
+  const int next = g[(pos + 1) % p], prev = g[(pos + p - 1) % p];
+  const std::size_t chunk = chunk_elems(c, es);
+  auto seg = [&](int k) { return segs[static_cast<std::size_t>(((k % p) + p) % p)]; };
+
+  // Step s sends segment pos-s and receives segment pos-s-1 (forwarded at step s+1, chunk by chunk).
+  std::vector<Request> sends;
+  post_chunks(c, next, data, seg(pos), es, chunk, sends);
+  for (int s = 0; s < p - 1; ++s) {
+    const Segment r = seg(pos - s - 1);
+    std::vector<Request> recvs;
+    for (std::size_t o = 0; o < r.count; o += chunk)
+      recvs.push_back(c.irecv(prev, data + (r.offset + o) * es, std::min(chunk, r.count - o) * es));
+    std::vector<Request> next_sends;
+    std::size_t o = 0;
+    for (auto& rq : recvs) {
+      c.wait(rq);
+      const std::size_t n = std::min(chunk, r.count - o);
+      if (s < p - 2) next_sends.push_back(c.isend(next, data + (r.offset + o) * es, n * es));
+      o += n;
+    }
+    c.wait_all(sends);
+    sends = std::move(next_sends);
+  }
+  c.wait_all(sends);
+}
+
+void ring_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::size_t count, DType t, Op op) {
+  if (g.size() <= 1 || count == 0) return;
+  const auto segs = split_even(count, static_cast<int>(g.size()));
+  ring_reduce_scatter(c, g, data, segs, t, op);
+  ring_all_gather(c, g, data, segs, dtype_size(t));
+}
+
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op) {
+  const auto members = domain_members(c.domains());
+  const int my_domain = c.domains().at(c.rank());
+  const std::vector<int>& local = members.at(my_domain);  // ring order: by rank
+  const int l = index_of(local, c.rank());
+  std::vector<int> rail;  // same local index in every domain, domains in id order
+  for (auto& [d, v] : members) rail.push_back(v.at(l));
+  const auto segs = split_even(count, static_cast<int>(local.size()));
+  const std::size_t es = dtype_size(t);
+  ring_reduce_scatter(c, local, data, segs, t, op);                              // scale-up
+  ring_all_reduce(c, rail, data + segs[l].offset * es, segs[l].count, t, op);  // scale-out, per rail
+  ring_all_gather(c, local, data, segs, es);                                     // scale-up
+}
+
+void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType t, Op op, Algo algo) {
+  c.begin_op();
+  copy_if_distinct(recv, send, count * dtype_size(t));
+  if (c.size() == 1 || count == 0) return;
+  auto* data = static_cast<std::byte*>(recv);
+  if (resolve_algo(c.domains(), algo) == Algo::hier)
+    hier_all_reduce(c, data, count, t, op);
+  else
+    ring_all_reduce(c, world(c), data, count, t, op);
+}
+
+void all_gather(Comm& c, const void* send, void* recv, std::size_t sendcount, DType t) {
+  c.begin_op();
+  const std::size_t es = dtype_size(t);
+  auto* data = static_cast<std::byte*>(recv);
+  copy_if_distinct(data + static_cast<std::size_t>(c.rank()) * sendcount * es, send, sendcount * es);
+  if (c.size() == 1 || sendcount == 0) return;
+  std::vector<Segment> segs(c.size());
+  for (int i = 0; i < c.size(); ++i) segs[i] = {static_cast<std::size_t>(i) * sendcount, sendcount};
+  ring_all_gather(c, world(c), data, segs, es);
+}
+
+void reduce_scatter(Comm& c, const void* send, void* recv, std::size_t recvcount, DType t, Op op) {
+  c.begin_op();
+  const std::size_t es = dtype_size(t), n = static_cast<std::size_t>(c.size());
+  const std::size_t mine = static_cast<std::size_t>(c.rank()) * recvcount * es;
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  if (c.size() == 1 || recvcount == 0) {
+    copy_if_distinct(out, in + mine, recvcount * es);
+    return;
+  }
+  // In place (recv == send + rank*recvcount) the send buffer is the work area; else a copy of it.
+  std::byte* work = const_cast<std::byte*>(in);
+  if (out != in + mine) {
+    work = c.scratch(n * recvcount * es, 1);
+    std::memcpy(work, in, n * recvcount * es);
+  }
+  std::vector<Segment> segs(n);
+  for (std::size_t i = 0; i < n; ++i) segs[i] = {i * recvcount, recvcount};
+  ring_reduce_scatter(c, world(c), work, segs, t, op);
+  copy_if_distinct(out, work + mine, recvcount * es);
+}
+
+void broadcast(Comm& c, const void* send, void* recv, std::size_t count, DType t, int root) {
+  c.begin_op();
+  const int n = c.size();
+  if (root < 0 || root >= n) throw std::invalid_argument(fmt::format("broadcast root {} out of range", root));
+  const std::size_t es = dtype_size(t);
+  auto* data = static_cast<std::byte*>(recv);
+  if (c.rank() == root) copy_if_distinct(data, send, count * es);
+  if (n == 1 || count == 0) return;
+  // Pipelined chain root -> root+1 -> ... -> root-1: each chunk is forwarded as soon as it lands.
+  const int pos = (c.rank() - root + n) % n;
+  const int next = (c.rank() + 1) % n, prev = (c.rank() + n - 1) % n;
+  const std::size_t chunk = chunk_elems(c, es);
+  std::vector<Request> sends;
+  if (pos == 0) {
+    post_chunks(c, next, data, {0, count}, es, chunk, sends);
+  } else {
+    std::vector<Request> recvs;
+    for (std::size_t o = 0; o < count; o += chunk)
+      recvs.push_back(c.irecv(prev, data + o * es, std::min(chunk, count - o) * es));
+    std::size_t o = 0;
+    for (auto& rq : recvs) {
+      c.wait(rq);
+      const std::size_t m = std::min(chunk, count - o);
+      if (pos < n - 1) sends.push_back(c.isend(next, data + o * es, m * es));
+      o += m;
+    }
+  }
+  c.wait_all(sends);
+}
+
+void alltoall(Comm& c, const void* send, void* recv, std::size_t count, DType t) {
+  c.begin_op();
+  const int n = c.size(), r = c.rank();
+  const std::size_t bb = count * dtype_size(t);
+  const auto* src = static_cast<const std::byte*>(send);
+  auto* dst = static_cast<std::byte*>(recv);
+  if (src == dst && n > 1 && bb) {
+    std::byte* copy = c.scratch(bb * n, 2);
+    std::memcpy(copy, src, bb * n);
+    src = copy;
+  }
+  copy_if_distinct(dst + r * bb, src + r * bb, bb);
+  if (bb == 0) return;
+  // Pairwise exchange: at step s send to r+s and receive from r-s, both at once.
+  for (int s = 1; s < n; ++s) {
+    const int to = (r + s) % n, from = (r - s + n) % n;
+    Request rr = c.irecv(from, dst + from * bb, bb);
+    Request rs = c.isend(to, src + to * bb, bb);
+    c.wait(rr);
+    c.wait(rs);
+  }
+}
+
+void sendrecv(Comm& c, const void* send, void* recv, std::size_t count, DType t) {
+  c.begin_op();
+  const int n = c.size();
+  const std::size_t bytes = count * dtype_size(t);
+  if (n == 1 || bytes == 0) {
+    copy_if_distinct(recv, send, bytes);
+    return;
+  }
+  const void* src = send;
+  if (src == recv) {
+    std::byte* copy = c.scratch(bytes, 2);
+    std::memcpy(copy, send, bytes);
+    src = copy;
+  }
+  Request rr = c.irecv((c.rank() + n - 1) % n, recv, bytes);
+  Request rs = c.isend((c.rank() + 1) % n, src, bytes);
+  c.wait(rr);
+  c.wait(rs);
+}
+
+std::vector<std::byte> all_gather_bytes(Comm& c, const void* mine, std::size_t bytes) {
+  std::vector<std::byte> out(bytes * c.size());
+  std::memcpy(out.data() + static_cast<std::size_t>(c.rank()) * bytes, mine, bytes);
+  std::vector<Segment> segs(c.size());
+  for (int i = 0; i < c.size(); ++i) segs[i] = {static_cast<std::size_t>(i) * bytes, bytes};
+  ring_all_gather(c, world(c), out.data(), segs, 1);
+  return out;
+}
+
+void barrier(Comm& c) {
+  const std::byte b{1};
+  all_gather_bytes(c, &b, 1);
+}
+
+double max_across(Comm& c, double v) {
+  const auto all = all_gather_bytes(c, &v, sizeof v);
+  double m = v;
+  for (int i = 0; i < c.size(); ++i) {
+    double x;
+    std::memcpy(&x, all.data() + i * sizeof x, sizeof x);
+    m = std::max(m, x);
+  }
+  return m;
+}
+
+int64_t sum_across(Comm& c, int64_t v) {
+  const auto all = all_gather_bytes(c, &v, sizeof v);
+  int64_t s = 0;
+  for (int i = 0; i < c.size(); ++i) {
+    int64_t x;
+    std::memcpy(&x, all.data() + i * sizeof x, sizeof x);
+    s += x;
+  }
+  return s;
+}
+
+}  // namespace scalelab::agent

@@ -1,0 +1,58 @@
+// Collective algorithms over a Comm. They only post isend/irecv on peer channels and wait; they know
+// nothing about sockets or queue pairs. Every function is correct for any world size >= 1 and any
+// element count (including counts not divisible by, or smaller than, the world size).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "collectives/communicator.h"
+#include "collectives/dtype.h"
+
+namespace scalelab::agent {
+
+enum class Algo { automatic, ring, hier };
+std::optional<Algo> parse_algo(std::string_view s);  // "auto" | "ring" | "hier"
+std::string_view algo_name(Algo a);
+// hier when there is more than one domain, every rank is in a domain, every domain has the same size
+// and that size is > 1; else ring. Requesting hier where it does not apply throws std::invalid_argument.
+Algo resolve_algo(const std::vector<int>& domains, Algo requested);
+bool hier_applicable(const std::vector<int>& domains);
+
+// Buffers follow NCCL: send/recv may be equal (in-place) where NCCL allows it:
+//   all_reduce: count in, count out;            all_gather: sendcount in, n*sendcount out (in-place: send == recv + rank*sendcount)
+//   reduce_scatter: n*recvcount in, recvcount out (in-place: recv == send + rank*recvcount)
+//   broadcast: count from root;                  alltoall: n*count in/out (block j to/from rank j)
+//   sendrecv: count to rank+1, count from rank-1 (as nccl-tests' sendrecv_perf)
+void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType t, Op op, Algo algo = Algo::ring);
+void all_gather(Comm& c, const void* send, void* recv, std::size_t sendcount, DType t);
+void reduce_scatter(Comm& c, const void* send, void* recv, std::size_t recvcount, DType t, Op op);
+void broadcast(Comm& c, const void* send, void* recv, std::size_t count, DType t, int root);
+void alltoall(Comm& c, const void* send, void* recv, std::size_t count, DType t);
+void sendrecv(Comm& c, const void* send, void* recv, std::size_t count, DType t);
+
+// Small world-wide helpers (ring all-gather of a few bytes).
+std::vector<std::byte> all_gather_bytes(Comm& c, const void* mine, std::size_t bytes);
+void barrier(Comm& c);
+double max_across(Comm& c, double v);
+int64_t sum_across(Comm& c, int64_t v);
+
+// Building blocks, exposed for tests.
+struct Segment {
+  std::size_t offset, count;  // elements
+};
+std::vector<Segment> split_even(std::size_t count, int parts);
+// Ring over `group` (ranks in ring order, must contain c.rank()); afterwards the member at position i
+// holds the reduction of segs[i] (in place in `data`); other segments hold partial results.
+void ring_reduce_scatter(Comm& c, const std::vector<int>& group, std::byte* data, const std::vector<Segment>& segs,
+                         DType t, Op op);
+// Member at position i contributes segs[i]; afterwards every member holds all segments.
+void ring_all_gather(Comm& c, const std::vector<int>& group, std::byte* data, const std::vector<Segment>& segs,
+                     std::size_t elem_size);
+void ring_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op);
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op);
+
+}  // namespace scalelab::agent

@@ -1,0 +1,66 @@
+// The cluster file the emulator's runtime writes (one per cluster), and peer addressing derived from it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "collectives/error.h"
+
+namespace scalelab::agent {
+
+struct Endpoint {
+  std::string ifname;
+  std::string address;
+  std::string leaf;  // scale_out only; may be empty
+};
+
+struct RankInfo {
+  int rank = -1;
+  std::string node;
+  int host = -1;
+  int local_rank = -1;
+  int domain = -1;  // scale-up domain; < 0 = none
+  std::string netns;
+  std::optional<Endpoint> scale_up, scale_out;
+};
+
+struct TierInfo {
+  double bandwidth_bps = 0;
+  double latency_ns = 0;
+  double emulated_bandwidth_bps = 0;
+  double emulated_latency_ns = 0;
+};
+
+struct ClusterInfo {
+  std::string name;
+  double dilation = 1;
+  int world_size = 0;
+  uint16_t base_port = 29500;
+  std::vector<RankInfo> ranks;  // index == rank
+  std::optional<TierInfo> scale_up, scale_out;
+};
+
+class ClusterFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parse and validate (comments allowed). `origin` names the source in error messages.
+ClusterInfo parse_cluster(const std::string& text, const std::string& origin = "<cluster>");
+ClusterInfo load_cluster_file(const std::string& path);
+
+// A cluster of n ranks for the in-process transport: domains of `domain_size` consecutive ranks
+// (0 = no scale-up domains), one host per domain.
+ClusterInfo make_inprocess_cluster(int n, int domain_size);
+
+// Peers with the same domain (>= 0) talk over scale_up, all others over scale_out.
+Tier tier_between(const ClusterInfo& c, int a, int b);
+// Route from `rank` to `peer`; throws ClusterFileError when the needed endpoint is missing.
+PeerRoute route_between(const ClusterInfo& c, int rank, int peer);
+// The domain id of every rank (-1 = none).
+std::vector<int> domains_of(const ClusterInfo& c);
+
+}  // namespace scalelab::agent

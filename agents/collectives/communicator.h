@@ -1,0 +1,69 @@
+// Comm: one rank's view of the world — which transport/channel reaches each peer, the scale-up
+// domains, the per-step deadline — and the waits the algorithms use. Owns its transports.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectives/error.h"
+#include "collectives/transport.h"
+
+namespace scalelab::agent {
+
+struct CommOptions {
+  Millis step_timeout{2000};          // bound of every blocking wait (SCALELAB_TIMEOUT_MS)
+  std::size_t chunk_bytes = 1 << 20;  // pipeline chunk of the ring/chain algorithms
+};
+
+class Comm {
+ public:
+  // routes[p] / via[p]: how to reach peer p (ignored for p == rank). `owned` are the transports
+  // referenced by `via`; they must already be connected.
+  Comm(int rank, int size, std::vector<int> domains, std::vector<PeerRoute> routes, std::vector<Transport*> via,
+       std::vector<std::unique_ptr<Transport>> owned, CommOptions opts);
+  ~Comm();
+  Comm(const Comm&) = delete;
+  Comm& operator=(const Comm&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  const std::vector<int>& domains() const { return domains_; }
+  const CommOptions& options() const { return opts_; }
+  const PeerRoute& route(int peer) const { return routes_.at(peer); }
+  std::string transport_name(int peer) const;
+
+  Request isend(int peer, const void* buf, std::size_t len);
+  Request irecv(int peer, void* buf, std::size_t len);
+  // Block until `r` completes, driving every transport. Throws CollectiveError on a transport error
+  // or when the deadline (default: now + step_timeout) passes — naming the peer of `r`.
+  void wait(Request& r);
+  void wait(Request& r, Deadline dl);
+  void wait_all(std::vector<Request>& rs);  // one deadline for the group
+
+  // Reusable scratch memory (slot 0..3), at least `bytes` long; contents unspecified.
+  std::byte* scratch(std::size_t bytes, int slot = 0);
+
+  // Marks the start of a collective: CollectiveError.elapsed_ms is measured from here.
+  void begin_op();
+  double elapsed_ms() const;
+
+  void close() noexcept;
+
+ private:
+  void progress_all(Deadline dl);
+  [[noreturn]] void timeout(const Request& r, Deadline dl);
+
+  int rank_, size_;
+  std::vector<int> domains_;
+  std::vector<PeerRoute> routes_;
+  std::vector<Transport*> via_;
+  std::vector<std::unique_ptr<Transport>> owned_;
+  std::vector<Transport*> active_;  // distinct transports in use
+  CommOptions opts_;
+  std::vector<std::vector<std::byte>> scratch_;
+  Clock::time_point op_start_;
+};
+
+}  // namespace scalelab::agent

@@ -1,0 +1,203 @@
+#include "collectives/report.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/printf.h>
+
+namespace scalelab::agent {
+
+std::optional<Collective> parse_collective(std::string_view s) {
+  // Accept nccl-tests binary names too ("all_reduce_perf").
+  if (s.size() > 5 && s.substr(s.size() - 5) == "_perf") s.remove_suffix(5);
+  if (s == "all_reduce" || s == "allreduce") return Collective::all_reduce;
+  if (s == "all_gather" || s == "allgather") return Collective::all_gather;
+  if (s == "reduce_scatter" || s == "reducescatter") return Collective::reduce_scatter;
+  if (s == "broadcast" || s == "bcast") return Collective::broadcast;
+  if (s == "alltoall" || s == "all_to_all") return Collective::alltoall;
+  if (s == "sendrecv" || s == "send_recv") return Collective::sendrecv;
+  return std::nullopt;
+}
+
+std::string_view collective_name(Collective c) {
+  switch (c) {
+    case Collective::all_reduce: return "all_reduce";
+    case Collective::all_gather: return "all_gather";
+    case Collective::reduce_scatter: return "reduce_scatter";
+    case Collective::broadcast: return "broadcast";
+    case Collective::alltoall: return "alltoall";
+    case Collective::sendrecv: return "sendrecv";
+  }
+  return "?";
+}
+
+bool is_reduction(Collective c) { return c == Collective::all_reduce || c == Collective::reduce_scatter; }
+bool is_rooted(Collective c) { return c == Collective::broadcast; }
+
+CollCounts coll_counts(Collective c, std::size_t count, int nranks) {
+  const std::size_t n = static_cast<std::size_t>(nranks);
+  CollCounts k;
+  switch (c) {
+    case Collective::all_reduce:
+    case Collective::broadcast:
+    case Collective::sendrecv:
+      k.send = k.recv = k.param = count;
+      break;
+    case Collective::all_gather:
+      k.send = count / n;
+      k.recv = (count / n) * n;
+      k.param = k.send;
+      k.send_inplace_offset = count / n;
+      break;
+    case Collective::reduce_scatter:
+      k.send = (count / n) * n;
+      k.recv = count / n;
+      k.param = k.recv;
+      k.recv_inplace_offset = count / n;
+      break;
+    case Collective::alltoall:
+      k.send = k.recv = (count / n) * n;
+      k.param = count / n;
+      break;
+  }
+  return k;
+}
+
+double bus_factor(Collective c, int nranks) {
+  const double n = nranks;
+  switch (c) {
+    case Collective::all_reduce: return 2.0 * (n - 1) / n;
+    case Collective::all_gather:
+    case Collective::reduce_scatter:
+    case Collective::alltoall: return (n - 1) / n;
+    case Collective::broadcast:
+    case Collective::sendrecv: return 1.0;
+  }
+  return 1.0;
+}
+
+void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double seconds, int nranks, double& algbw,
+            double& busbw) {
+  double bytes = static_cast<double>(param_count) * static_cast<double>(elem_size);
+  if (c == Collective::all_gather || c == Collective::reduce_scatter || c == Collective::alltoall) bytes *= nranks;
+  algbw = seconds > 0 ? bytes / 1.0e9 / seconds : 0.0;
+  busbw = algbw * bus_factor(c, nranks);
+}
+
+std::optional<std::size_t> parse_size(std::string_view s) {
+  const std::string str(s);
+  const char* b = str.c_str();
+  char* end = nullptr;
+  const double v = std::strtod(b, &end);
+  if (end == b || !(v >= 0) || !std::isfinite(v)) return std::nullopt;
+  while (*end == ' ') ++end;
+  double mult = 1;
+  switch (*end) {
+    case '\0': break;
+    case 'G': case 'g': mult = 1024.0 * 1024 * 1024; ++end; break;
+    case 'M': case 'm': mult = 1024.0 * 1024; ++end; break;
+    case 'K': case 'k': mult = 1024.0; ++end; break;
+    default: return std::nullopt;
+  }
+  if (*end == 'B' || *end == 'b') ++end;  // "32MB"
+  if (*end != '\0') return std::nullopt;
+  return static_cast<std::size_t>(v * mult);
+}
+
+std::vector<std::size_t> size_sweep(std::size_t minbytes, std::size_t maxbytes, std::size_t stepfactor,
+                                    std::size_t stepbytes) {
+  std::vector<std::size_t> out;
+  for (std::size_t s = minbytes; s <= maxbytes;) {
+    out.push_back(s);
+    const std::size_t next = stepfactor > 1 ? s * stepfactor : s + stepbytes;
+    if (next <= s) break;  // no progress (factor on 0, stepbytes 0) or overflow
+    s = next;
+  }
+  return out;
+}
+
+std::string format_time_us(double us) {
+  if (us >= 10000.0) return fmt::sprintf("%7.0f", us);
+  if (us >= 100.0) return fmt::sprintf("%7.1f", us);
+  return fmt::sprintf("%7.2f", us);
+}
+
+std::vector<std::string> table_header() {
+  return {
+      fmt::sprintf("# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          ", "",
+                   "", "", "", ""),
+      fmt::sprintf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s %6s  %7s  %6s  %6s %6s", "size", "count", "type",
+                   "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong"),
+      fmt::sprintf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %5s  %7s  %6s  %6s  %5s", "(B)", "(elements)", "", "",
+                   "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", ""),
+  };
+}
+
+namespace {
+std::string format_result(const Result& r) {
+  const std::string wrong = r.wrong < 0 ? std::string("N/A") : std::to_string(r.wrong);
+  return fmt::sprintf("  %7s  %6.2f  %6.2f  %5s", format_time_us(r.time_us), r.algbw, r.busbw, wrong);
+}
+}  // namespace
+
+std::string format_row(const Row& r) {
+  return fmt::sprintf("%12li  %12li  %8s  %6s  %6i", static_cast<long>(r.bytes), static_cast<long>(r.count), r.type,
+                      r.redop, r.root) +
+         format_result(r.oop) + format_result(r.ip);
+}
+
+std::optional<Row> parse_row(std::string_view line) {
+  std::istringstream in{std::string(line)};
+  std::vector<std::string> t;
+  for (std::string w; in >> w;) t.push_back(w);
+  if (t.size() != 13 || t[0].starts_with("#")) return std::nullopt;
+  try {
+    Row r;
+    r.bytes = std::stoull(t[0]);
+    r.count = std::stoull(t[1]);
+    r.type = t[2];
+    r.redop = t[3];
+    r.root = std::stoi(t[4]);
+    auto res = [&](int i, Result& o) {
+      o.time_us = std::stod(t[i]);
+      o.algbw = std::stod(t[i + 1]);
+      o.busbw = std::stod(t[i + 2]);
+      o.wrong = t[i + 3] == "N/A" ? -1 : std::stoll(t[i + 3]);
+    };
+    res(5, r.oop);
+    res(9, r.ip);
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string table_footer(int errors, double avg_busbw) {
+  return fmt::sprintf("# Out of bounds values : %d %s\n", errors, errors ? "FAILED" : "OK") +
+         fmt::sprintf("# Avg bus bandwidth    : %g \n", avg_busbw) + "#\n";
+}
+
+nlohmann::json row_json(const Row& r, double dilation) {
+  auto wrong = [](int64_t w) { return w < 0 ? nlohmann::json(nullptr) : nlohmann::json(w); };
+  return {{"size", r.bytes},
+          {"count", r.count},
+          {"type", r.type},
+          {"redop", r.redop},
+          {"root", r.root},
+          {"time_us", r.oop.time_us},
+          {"algbw_GBps", r.oop.algbw},
+          {"busbw_GBps", r.oop.busbw},
+          {"wrong", wrong(r.oop.wrong)},
+          {"inplace_time_us", r.ip.time_us},
+          {"inplace_algbw_GBps", r.ip.algbw},
+          {"inplace_busbw_GBps", r.ip.busbw},
+          {"inplace_wrong", wrong(r.ip.wrong)},
+          {"projected_busbw_GBps", r.oop.busbw * dilation},
+          {"inplace_projected_busbw_GBps", r.ip.busbw * dilation}};
+}
+
+}  // namespace scalelab::agent

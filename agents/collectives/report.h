@@ -1,0 +1,60 @@
+// nccl-tests conventions: per-collective buffer counts, algbw/busbw, the size sweep, the table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace scalelab::agent {
+
+enum class Collective { all_reduce, all_gather, reduce_scatter, broadcast, alltoall, sendrecv };
+std::optional<Collective> parse_collective(std::string_view s);
+std::string_view collective_name(Collective c);
+bool is_reduction(Collective c);  // all_reduce, reduce_scatter
+bool is_rooted(Collective c);     // broadcast
+
+// nccl-tests' getCollByteCount, in elements, for `count` = size / wordsize elements on n ranks.
+struct CollCounts {
+  std::size_t send = 0, recv = 0, param = 0;
+  std::size_t send_inplace_offset = 0, recv_inplace_offset = 0;  // multiplied by rank
+};
+CollCounts coll_counts(Collective c, std::size_t count, int nranks);
+
+// busbw = algbw x factor: all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n;
+// broadcast, sendrecv 1.
+double bus_factor(Collective c, int nranks);
+// algbw in GB/s (1e9) from the parameter count (elements per rank, as nccl-tests' getBw).
+void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double seconds, int nranks, double& algbw,
+            double& busbw);
+
+// "32M", "1K", "1.5G", "4096" (K/M/G = powers of 1024, as nccl-tests' parsesize).
+std::optional<std::size_t> parse_size(std::string_view s);
+// min, then *factor (factor > 1) or +stepbytes, while <= max.
+std::vector<std::size_t> size_sweep(std::size_t minbytes, std::size_t maxbytes, std::size_t stepfactor,
+                                    std::size_t stepbytes);
+
+struct Result {
+  double time_us = 0, algbw = 0, busbw = 0;
+  int64_t wrong = -1;  // -1: not checked
+};
+struct Row {
+  std::size_t bytes = 0, count = 0;
+  std::string type, redop;
+  int root = -1;
+  Result oop, ip;
+};
+
+std::string format_time_us(double us);  // "%7.2f" / "%7.1f" / "%7.0f" as nccl-tests
+std::vector<std::string> table_header();  // the three '#' lines
+std::string format_row(const Row& r);
+std::optional<Row> parse_row(std::string_view line);  // inverse of format_row (for tests and tools)
+std::string table_footer(int errors, double avg_busbw);  // "# Out of bounds values : 0 OK\n# Avg bus bandwidth    : X\n#\n"
+
+nlohmann::json row_json(const Row& r, double dilation);
+
+}  // namespace scalelab::agent

@@ -1,0 +1,133 @@
+#include "collectives/setup.h"
+
+#include <fmt/format.h>
+
+namespace scalelab::agent {
+
+std::optional<TransportKind> parse_transport_kind(std::string_view s) {
+  if (s == "auto") return TransportKind::automatic;
+  if (s == "tcp") return TransportKind::tcp;
+  if (s == "verbs" || s == "rdma" || s == "ib") return TransportKind::verbs;
+  if (s == "inprocess") return TransportKind::inprocess;
+  return std::nullopt;
+}
+
+std::string_view transport_kind_name(TransportKind k) {
+  switch (k) {
+    case TransportKind::automatic: return "auto";
+    case TransportKind::tcp: return "tcp";
+    case TransportKind::verbs: return "verbs";
+    case TransportKind::inprocess: return "inprocess";
+  }
+  return "?";
+}
+
+std::string TransportPlan::summary() const {
+  return fmt::format("scale_up={} scale_out={}", transport_kind_name(scale_up.kind), transport_kind_name(scale_out.kind));
+}
+
+TransportPlan plan_transports(const ClusterInfo& c, int rank, TransportKind requested, const std::string& sysfs_root) {
+  TransportPlan plan;
+  const RankInfo& me = c.ranks.at(rank);
+  for (Tier t : {Tier::scale_up, Tier::scale_out}) {
+    TierTransport& tt = t == Tier::scale_up ? plan.scale_up : plan.scale_out;
+    bool has_peer = false;
+    for (int p = 0; p < c.world_size; ++p)
+      if (p != rank && tier_between(c, rank, p) == t) has_peer = true;
+    const auto& ep = t == Tier::scale_up ? me.scale_up : me.scale_out;
+    tt.used = has_peer && ep.has_value();
+    std::string dev = ep ? rdma_device_for(ep->ifname, ep->address, sysfs_root) : std::string();
+    switch (requested) {
+      case TransportKind::automatic:
+        tt.kind = dev.empty() ? TransportKind::tcp : TransportKind::verbs;
+        tt.device = dev;
+        break;
+      case TransportKind::verbs:
+        if (dev.empty() && tt.used)
+          throw std::runtime_error(fmt::format(
+              "--transport verbs: no RDMA device carries {} {} for the {} tier of rank {} (looked in {}); create an "
+              "rxe device on it or use --transport tcp",
+              ep->ifname, ep->address, tier_name(t), rank, sysfs_root));
+        tt.kind = TransportKind::verbs;
+        tt.device = dev;
+        break;
+      default:
+        tt.kind = requested;
+        break;
+    }
+  }
+  return plan;
+}
+
+std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const TransportPlan& plan,
+                                   const ConnectOptions& opts) {
+  const int n = c.world_size;
+  std::vector<PeerRoute> routes(n);
+  std::vector<PeerRoute> tcp_peers, verbs_peers;
+  for (int p = 0; p < n; ++p) {
+    if (p == rank) continue;
+    routes[p] = route_between(c, rank, p);
+    const TransportKind k = plan.of(routes[p].tier).kind;
+    if (k == TransportKind::verbs)
+      verbs_peers.push_back(routes[p]);
+    else if (k == TransportKind::tcp)
+      tcp_peers.push_back(routes[p]);
+    else
+      throw std::logic_error(fmt::format("connect_comm: transport {} needs connect_inprocess_comm",
+                                         transport_kind_name(k)));
+  }
+  std::vector<std::unique_ptr<Transport>> owned;
+  Transport* tcp = nullptr;
+  Transport* verbs = nullptr;
+  // Listen on everything first, then connect: peers may already be dialling in.
+  if (!tcp_peers.empty()) {
+    TcpOptions o = opts.tcp;
+    o.base_port = c.base_port;
+    owned.push_back(std::make_unique<TcpTransport>(rank, n, o));
+    tcp = owned.back().get();
+  }
+  if (!verbs_peers.empty()) {
+    VerbsOptions o = opts.verbs;
+    o.base_port = c.base_port;
+    owned.push_back(make_verbs_transport(rank, n, o));
+    verbs = owned.back().get();
+  }
+  const Deadline dl = Deadline::after(opts.connect_timeout);
+  const auto start = Clock::now();
+  try {
+    if (tcp) tcp->connect(tcp_peers, dl);
+    if (verbs) verbs->connect(verbs_peers, dl);
+  } catch (CollectiveError& e) {
+    e.set_elapsed_ms(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    throw;
+  }
+  std::vector<Transport*> via(n, nullptr);
+  for (int p = 0; p < n; ++p)
+    if (p != rank) via[p] = plan.of(routes[p].tier).kind == TransportKind::verbs ? verbs : tcp;
+  return std::make_unique<Comm>(rank, n, domains_of(c), std::move(routes), std::move(via), std::move(owned), opts.comm);
+}
+
+std::unique_ptr<Comm> connect_inprocess_comm(std::shared_ptr<InProcessFabric> fabric, const ClusterInfo& c, int rank,
+                                             CommOptions opts, Millis connect_timeout) {
+  const int n = c.world_size;
+  std::vector<PeerRoute> routes(n), peers;
+  for (int p = 0; p < n; ++p) {
+    if (p == rank) continue;
+    routes[p] = route_between(c, rank, p);
+    peers.push_back(routes[p]);
+  }
+  std::vector<std::unique_ptr<Transport>> owned;
+  owned.push_back(std::make_unique<InProcessTransport>(std::move(fabric), rank));
+  Transport* t = owned.back().get();
+  const auto start = Clock::now();
+  try {
+    t->connect(peers, Deadline::after(connect_timeout));
+  } catch (CollectiveError& e) {
+    e.set_elapsed_ms(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    throw;
+  }
+  std::vector<Transport*> via(n, t);
+  return std::make_unique<Comm>(rank, n, domains_of(c), std::move(routes), std::move(via), std::move(owned), opts);
+}
+
+}  // namespace scalelab::agent

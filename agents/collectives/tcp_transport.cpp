@@ -1,0 +1,392 @@
+#include "collectives/tcp_transport.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace scalelab::agent {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x534c4142;  // "SLAB"
+constexpr std::size_t kMaxIoPerPass = 8 << 20;
+constexpr std::size_t kStagingRead = 1 << 20;
+
+struct Hello {
+  uint32_t magic, rank, world;
+};
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+void tune(int fd, int bufbytes) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (bufbytes > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufbytes, sizeof bufbytes);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufbytes, sizeof bufbytes);
+  }
+}
+
+bool parse_ipv4(const std::string& s, in_addr& out) { return ::inet_pton(AF_INET, s.c_str(), &out) == 1; }
+
+// Write/read exactly n bytes on a non-blocking fd before the deadline; returns errno-like code or ETIMEDOUT.
+int io_exact(int fd, void* buf, std::size_t n, bool write, Deadline dl) {
+  auto* p = static_cast<std::byte*>(buf);
+  std::size_t done = 0;
+  while (done < n) {
+    ssize_t r = write ? ::send(fd, p + done, n - done, MSG_NOSIGNAL) : ::recv(fd, p + done, n - done, 0);
+    if (r > 0) {
+      done += static_cast<std::size_t>(r);
+      continue;
+    }
+    if (r == 0) return ECONNRESET;  // EOF during handshake
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return errno;
+    pollfd pfd{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+    if (dl.expired()) return ETIMEDOUT;
+    ::poll(&pfd, 1, dl.poll_ms(100));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
+    : rank_(rank), world_(world_size), opts_(std::move(opts)), chans_(world_size) {
+  if (world_ <= 1) return;
+  PeerRoute self{rank_, -1, Tier::scale_out, "*", opts_.listen_address, "", 0};
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) throw CollectiveError(self, "tcp", "socket(): " + errno_cause(errno));
+  int one = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Accepted sockets inherit the buffer sizes; setting them on the listener lets the window scale.
+  if (opts_.socket_buffer_bytes > 0) {
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_RCVBUF, &opts_.socket_buffer_bytes, sizeof(int));
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_SNDBUF, &opts_.socket_buffer_bytes, sizeof(int));
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(opts_.base_port + rank_));
+  if (!parse_ipv4(opts_.listen_address, a.sin_addr)) {
+    ::close(listen_fd_);
+    throw CollectiveError(self, "tcp", "bad listen address " + opts_.listen_address);
+  }
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 256) != 0) {
+    const int e = errno;
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    throw CollectiveError(self, "tcp",
+                          fmt::format("cannot listen on {}:{}: {}", opts_.listen_address, opts_.base_port + rank_,
+                                      errno_cause(e)));
+  }
+  set_nonblocking(listen_fd_);
+}
+
+TcpTransport::~TcpTransport() { close(); }
+
+void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadline) {
+  std::map<int, const PeerRoute*> expected;  // higher ranks that connect to us
+  // 1. Connect to every lower-ranked peer, retrying until the deadline.
+  for (const auto& r : peers) {
+    if (r.peer > rank_) {
+      expected[r.peer] = &r;
+      continue;
+    }
+    in_addr dst{};
+    if (!parse_ipv4(r.peer_address, dst)) throw CollectiveError(r, name(), "bad peer address '" + r.peer_address + "'");
+    int last_err = 0;
+    int fd = -1;
+    while (true) {
+      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw CollectiveError(r, name(), "socket(): " + errno_cause(errno));
+      tune(fd, opts_.socket_buffer_bytes);
+      set_nonblocking(fd);
+      int rc = 0;
+      in_addr src{};
+      if (opts_.bind_source && parse_ipv4(r.local_address, src)) {
+        sockaddr_in la{};
+        la.sin_family = AF_INET;
+        la.sin_addr = src;
+        rc = ::bind(fd, reinterpret_cast<sockaddr*>(&la), sizeof la);
+      }
+      if (rc == 0) {
+        sockaddr_in pa{};
+        pa.sin_family = AF_INET;
+        pa.sin_addr = dst;
+        pa.sin_port = htons(r.peer_port);
+        rc = ::connect(fd, reinterpret_cast<sockaddr*>(&pa), sizeof pa);
+        if (rc != 0 && errno == EINPROGRESS) {
+          pollfd pfd{fd, POLLOUT, 0};
+          int pr = ::poll(&pfd, 1, deadline.poll_ms());
+          if (pr == 1) {
+            int soerr = 0;
+            socklen_t sl = sizeof soerr;
+            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+            rc = soerr == 0 ? 0 : -1;
+            errno = soerr;
+          } else {
+            rc = -1;
+            errno = ETIMEDOUT;
+          }
+        }
+      }
+      if (rc == 0) {
+        Hello h{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(world_)};
+        rc = io_exact(fd, &h, sizeof h, true, deadline);
+        if (rc == 0) break;
+        errno = rc;
+        rc = -1;
+      }
+      last_err = errno;
+      ::close(fd);
+      fd = -1;
+      if (deadline.expired()) break;
+      std::this_thread::sleep_for(Millis(std::min(50, deadline.poll_ms())));
+      if (deadline.expired()) break;
+    }
+    if (fd < 0)
+      throw CollectiveError(r, name(),
+                            fmt::format("timeout after {} ms connecting to rank {} at {}:{} (last error: {})",
+                                        deadline.budget().count(), r.peer, r.peer_address, r.peer_port,
+                                        last_err ? errno_cause(last_err) : "none"));
+    auto c = std::make_unique<Chan>();
+    c->fd = fd;
+    c->route = r;
+    chans_[r.peer] = std::move(c);
+  }
+  // 2. Accept the higher-ranked peers; identify them by their hello.
+  struct Pending {
+    int fd;
+    Hello h;
+    std::size_t got;
+  };
+  std::vector<Pending> pending;
+  while (!expected.empty()) {
+    if (deadline.expired()) {
+      for (auto& p : pending) ::close(p.fd);
+      const PeerRoute& r = *expected.begin()->second;
+      throw CollectiveError(r, name(),
+                            fmt::format("timeout after {} ms waiting for rank {} to connect to port {}",
+                                        deadline.budget().count(), r.peer, opts_.base_port + rank_));
+    }
+    std::vector<pollfd> pfds;
+    pfds.push_back({listen_fd_, POLLIN, 0});
+    for (auto& p : pending) pfds.push_back({p.fd, POLLIN, 0});
+    ::poll(pfds.data(), pfds.size(), deadline.poll_ms(200));
+    if (pfds[0].revents & POLLIN) {
+      while (true) {
+        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) break;
+        tune(fd, opts_.socket_buffer_bytes);
+        pending.push_back({fd, {}, 0});
+      }
+    }
+    for (std::size_t i = 0; i < pending.size();) {
+      auto& p = pending[i];
+      ssize_t n = ::recv(p.fd, reinterpret_cast<char*>(&p.h) + p.got, sizeof(Hello) - p.got, 0);
+      if (n > 0) p.got += static_cast<std::size_t>(n);
+      const bool dead = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+      if (dead) {
+        ::close(p.fd);
+        pending.erase(pending.begin() + static_cast<long>(i));
+        continue;
+      }
+      if (p.got == sizeof(Hello)) {
+        const int peer = static_cast<int>(p.h.rank);
+        auto it = expected.find(peer);
+        if (p.h.magic != kMagic || static_cast<int>(p.h.world) != world_ || it == expected.end()) {
+          ::close(p.fd);  // stray or duplicate connection: ignore it
+        } else {
+          auto c = std::make_unique<Chan>();
+          c->fd = p.fd;
+          c->route = *it->second;
+          chans_[peer] = std::move(c);
+          expected.erase(it);
+        }
+        pending.erase(pending.begin() + static_cast<long>(i));
+        continue;
+      }
+      ++i;
+    }
+  }
+  for (auto& p : pending) ::close(p.fd);
+}
+
+Request TcpTransport::isend(int peer, const void* buf, std::size_t len) {
+  auto op = make_op(OpState::Kind::send, peer, buf, len);
+  if (len == 0) return Request(op);
+  auto& c = chans_.at(peer);
+  if (!c) throw std::logic_error(fmt::format("tcp: no channel to rank {}", peer));
+  c->sends.push_back(op);
+  return Request(op);
+}
+
+Request TcpTransport::irecv(int peer, void* buf, std::size_t len) {
+  auto op = make_op(OpState::Kind::recv, peer, buf, len);
+  if (len == 0) return Request(op);
+  auto& c = chans_.at(peer);
+  if (!c) throw std::logic_error(fmt::format("tcp: no channel to rank {}", peer));
+  c->recvs.push_back(op);
+  drain_staging(*c);
+  return Request(op);
+}
+
+bool TcpTransport::drain_staging(Chan& c) {
+  bool moved = false;
+  while (!c.recvs.empty() && c.staging_head < c.staging.size()) {
+    auto& op = *c.recvs.front();
+    const std::size_t n = std::min(op.len - op.done, c.staging.size() - c.staging_head);
+    std::memcpy(op.buf + op.done, c.staging.data() + c.staging_head, n);
+    op.done += n;
+    c.staging_head += n;
+    moved = true;
+    if (op.done == op.len) {
+      op.complete = true;
+      c.recvs.pop_front();
+    }
+  }
+  if (c.staging_head == c.staging.size()) {
+    c.staging.clear();
+    c.staging_head = 0;
+  } else if (c.staging_head > (1u << 20) && c.staging_head * 2 > c.staging.size()) {
+    c.staging.erase(c.staging.begin(), c.staging.begin() + static_cast<long>(c.staging_head));
+    c.staging_head = 0;
+  }
+  return moved;
+}
+
+bool TcpTransport::read_chan(Chan& c) {
+  bool moved = drain_staging(c);
+  if (c.fd < 0 || c.eof || c.err) return moved;
+  std::size_t budget = kMaxIoPerPass;
+  while (budget > 0) {
+    ssize_t n;
+    if (!c.recvs.empty()) {
+      auto& op = *c.recvs.front();
+      n = ::recv(c.fd, op.buf + op.done, std::min(op.len - op.done, budget), 0);
+      if (n > 0) {
+        op.done += static_cast<std::size_t>(n);
+        if (op.done == op.len) {
+          op.complete = true;
+          c.recvs.pop_front();
+        }
+      }
+    } else {  // nothing posted: stage eagerly so the sender never stalls on us
+      if (!rbuf_) rbuf_ = std::make_unique<std::byte[]>(kStagingRead);
+      n = ::recv(c.fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
+      if (n > 0) c.staging.insert(c.staging.end(), rbuf_.get(), rbuf_.get() + n);
+    }
+    if (n > 0) {
+      moved = true;
+      budget -= std::min(budget, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      c.eof = true;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) c.err = errno;
+    break;
+  }
+  return moved;
+}
+
+bool TcpTransport::write_chan(Chan& c) {
+  if (c.fd < 0 || c.err) return false;
+  bool moved = false;
+  std::size_t budget = kMaxIoPerPass;
+  while (!c.sends.empty() && budget > 0) {
+    auto& op = *c.sends.front();
+    ssize_t n = ::send(c.fd, op.buf + op.done, std::min(op.len - op.done, budget), MSG_NOSIGNAL);
+    if (n > 0) {
+      moved = true;
+      op.done += static_cast<std::size_t>(n);
+      op.posted = op.done;
+      budget -= std::min(budget, static_cast<std::size_t>(n));
+      if (op.done == op.len) {
+        op.complete = true;
+        c.sends.pop_front();
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) c.err = errno;
+    break;
+  }
+  return moved;
+}
+
+void TcpTransport::fail(const Chan& c, const std::string& cause) { throw CollectiveError(c.route, name(), cause); }
+
+void TcpTransport::check_failures() {
+  for (auto& cp : chans_) {
+    if (!cp) continue;
+    Chan& c = *cp;
+    if (c.err && (!c.sends.empty() || !c.recvs.empty()))
+      fail(c, fmt::format("{} on connection to rank {}", errno_cause(c.err), c.route.peer));
+    if (c.eof && !c.recvs.empty())
+      fail(c, fmt::format("peer rank {} closed the connection (EOF) with {} bytes still expected", c.route.peer,
+                          c.recvs.front()->len - c.recvs.front()->done));
+  }
+}
+
+bool TcpTransport::io_pass() {
+  bool moved = false;
+  for (auto& c : chans_) {
+    if (!c) continue;
+    moved |= write_chan(*c);
+    moved |= read_chan(*c);
+  }
+  return moved;
+}
+
+void TcpTransport::progress(Millis max_block) {
+  if (io_pass()) {
+    check_failures();
+    return;
+  }
+  check_failures();
+  std::vector<pollfd> pfds;
+  for (auto& c : chans_) {
+    if (!c || c->fd < 0 || c->err) continue;
+    short ev = 0;
+    if (!c->eof) ev |= POLLIN;
+    if (!c->sends.empty()) ev |= POLLOUT;
+    if (ev) pfds.push_back({c->fd, ev, 0});
+  }
+  if (pfds.empty()) {
+    if (max_block.count() > 0) std::this_thread::sleep_for(std::min(max_block, Millis(10)));
+    return;
+  }
+  ::poll(pfds.data(), pfds.size(), static_cast<int>(max_block.count()));
+  io_pass();
+  check_failures();
+}
+
+void TcpTransport::close() noexcept {
+  for (auto& c : chans_) {
+    if (c && c->fd >= 0) {
+      ::close(c->fd);
+      c->fd = -1;
+    }
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+  }
+}
+
+}  // namespace scalelab::agent

@@ -1,0 +1,36 @@
+// Verbs transport: one RC queue pair per peer through librdmacm, registered bounce buffers, SEND/RECV
+// in slot-sized chunks (many in flight, so copy-in of chunk k+1 overlaps the wire time of chunk k),
+// completion-queue polling that blocks on the completion channel with a bound, never forever.
+// librdmacm/libibverbs are used only in verbs_transport.cpp; this header is free of them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "collectives/transport.h"
+
+namespace scalelab::agent {
+
+struct VerbsOptions {
+  uint16_t base_port = 29500;  // rdma_cm (RDMA_PS_TCP) port = base_port + rank
+  int slots = 16;              // send slots and receive slots per peer
+  std::size_t slot_bytes = 64 << 10;
+  // rdma_cm connection parameters (facts.md): retry_count 3 makes a dead peer surface as
+  // IBV_WC_RETRY_EXC_ERR after ~(3+1) ack timeouts; 7 would retry forever on rxe. rnr_retry 7
+  // (infinite RNR retry) is flow control: a sender waits for the receiver to repost a buffer.
+  uint8_t retry_count = 3;
+  uint8_t rnr_retry_count = 7;
+  int resolve_timeout_ms = 2000;
+};
+
+// Throws CollectiveError (peer -1) when the event channel or the listener cannot be created.
+std::unique_ptr<Transport> make_verbs_transport(int rank, int world_size, VerbsOptions opts);
+
+// Name of the RDMA device whose port 1 carries `ipv4_address` (RoCEv2 GID ::ffff:a.b.c.d) on `ifname`,
+// read from /sys/class/infiniband; empty when there is none. `sysfs_root` is for tests.
+std::string rdma_device_for(const std::string& ifname, const std::string& ipv4_address,
+                            const std::string& sysfs_root = "/sys/class/infiniband");
+
+}  // namespace scalelab::agent
