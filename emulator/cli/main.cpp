@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   add_exec_command(app);
   add_plan_command(app);
   add_run_command(app);
+  add_bench_command(app);
   add_inject_command(app);
   add_doctor_command(app);
   add_clean_command(app);

@@ -1,0 +1,69 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/process/agent_binary.h"
+#include "emulator/process/process_group.h"
+#include "emulator/process/rank_environment.h"
+#include "emulator/runtime/cluster_dir.h"
+
+namespace scalelab::cli {
+
+void add_bench_command(CLI::App& app) {
+  struct Options {
+    std::string cluster, collective, json;
+    double timeout_s = 600;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("bench", "Run a collective on every GPU of a cluster and print it as nccl-tests does "
+                                          "(flags -b -e -f -i -n -w -c -o -d -r, --algo, --transport, --timeout-ms pass to the agents)");
+  cmd->add_option("cluster", opts->cluster, "cluster name")->required();
+  cmd->add_option("collective", opts->collective, "all_reduce all_gather reduce_scatter broadcast alltoall sendrecv")
+      ->required()
+      ->check(CLI::IsMember({"all_reduce", "all_gather", "reduce_scatter", "broadcast", "alltoall", "sendrecv"}));
+  cmd->add_option("--json", opts->json, "write the rows (with projected real-cluster busbw) to this file");
+  cmd->add_option("--wall-timeout", opts->timeout_s, "end the whole run after this many seconds")->check(CLI::PositiveNumber);
+  cmd->allow_extras();
+  cmd->callback([opts, cmd] {
+    if (geteuid() != 0) fail("`bench` enters network namespaces and needs root (sudo)");
+    auto dir = runtime::ClusterDir::open(opts->cluster);
+    if (!dir) fail("no cluster named \"" + opts->cluster + "\" is up (scalelab up FILE first)");
+    auto cluster_file = dir->read_json("cluster.json");
+    if (!cluster_file) fail("cluster " + opts->cluster + " has no cluster file yet (is `up` still running?)");
+
+    std::vector<std::string> agent_args = {process::agent_binary(), opts->collective};
+    for (const auto& extra : cmd->remaining()) agent_args.push_back(extra);
+    if (!opts->json.empty()) agent_args.insert(agent_args.end(), {"--json", std::filesystem::absolute(opts->json).string()});
+
+    // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.
+    std::vector<std::string> other_lines;
+    process::ProcessGroup group(process::self_executable(), dir->path("pids"),
+                                [&](std::size_t member, const std::string& label, const std::string& line) {
+                                  if (member == 0)
+                                    fmt::print("{}\n", line);
+                                  else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
+                                    other_lines.push_back("[" + label + "] " + line);
+                                  std::fflush(stdout);
+                                });
+    const auto& ranks = (*cluster_file)["ranks"];
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
+      std::string node = ranks[r]["node"];
+      group.launch({fmt::format("rank {} {}", r, node), opts->cluster + "/" + node, agent_args, env});
+    }
+    auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->timeout_s)), true);
+    for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    if (result.all_succeeded()) return;
+    const auto* first = result.first_failure();
+    if (result.timed_out) fail(fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
+    fail(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1),
+         first && first->status > 0 && first->status < 126 ? first->status : 1);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,33 @@
+#pragma once
+// Everything that happened during a drill, stamped with seconds since the workload started:
+// faults applied, agent iterations and errors, rank exits, reroutes. Thread-safe; written out
+// as events.jsonl and read by the expectations and the reports.
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace scalelab::scenario {
+
+class EventLog {
+ public:
+  EventLog();
+  double now() const;  // seconds since start()
+  void start();        // t = 0 from here
+  double unix_start() const { return unix_start_; }
+  // Converts a CLOCK_REALTIME timestamp (as agents report them) to scenario seconds.
+  double from_unix(double unix_seconds) const { return unix_seconds - unix_start_; }
+
+  void add(nlohmann::json event);  // stamps "t" with now() unless it has one
+  std::vector<nlohmann::json> snapshot() const;  // sorted by t
+  void write_jsonl(const std::string& path) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<nlohmann::json> events_;
+  std::chrono::steady_clock::time_point start_;
+  double unix_start_ = 0;
+};
+
+}  // namespace scalelab::scenario
