@@ -2,9 +2,12 @@
 //
 //   scalelab-agent --cluster-file F --rank R <collective> [nccl-tests flags]   (one process per rank)
 //   scalelab-agent --inprocess N <collective> [flags]                        (N ranks as threads)
+//   ... --duration-s D [-b S -e S]    one size, repeated for D seconds (failure drills)
+//   ... --events                      one `SCALELAB_EVENT {json}` line per timed iteration, every rank
 //
 // Exit status: 0 ok, 1 wrong results, 2 usage/configuration error, 3 CollectiveError (every rank
 // prints one `SCALELAB_ERROR {json}` line on stderr).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -40,15 +43,32 @@ struct Args {
   long timeout_ms = -1, connect_timeout_ms = -1;
   std::string chunk = "1M";
   std::string json;
+  double duration_s = 0;
+  bool events = false;
 };
 
-std::mutex g_err_mu;
+std::mutex g_err_mu;  // serializes whole lines of every rank (threads in --inprocess mode)
 
 void report_error(const CollectiveError& e) {
-  std::fflush(stdout);
   std::lock_guard lk(g_err_mu);
+  std::fflush(stdout);
   std::fprintf(stderr, "SCALELAB_ERROR %s\n", e.json().c_str());
   std::fflush(stderr);
+}
+
+// Once connected, SIGTERM/SIGINT make the pending wait throw a CollectiveError (exit 3 with a
+// SCALELAB_ERROR line naming what this rank was waiting for) instead of dying silently: a launcher
+// that stops the other ranks after the first failure still gets every rank's view. No SA_RESTART,
+// so a blocking poll() returns at once.
+void on_stop_signal(int signo) { request_stop(signo); }
+
+void install_stop_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
 }
 
 long env_long(const char* name, long dflt) {
@@ -72,13 +92,58 @@ std::string step_text(const BenchConfig& c) {
   return c.stepfactor > 1 ? fmt::format("{}(factor)", c.stepfactor) : fmt::format("{}(bytes)", c.stepbytes);
 }
 
-// Rank 0's header: nccl-tests' first lines, the cluster, the algorithm, the transport per tier, the ranks.
-void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const std::vector<std::string>& rank_lines) {
+std::string algo_text(const Run& run, Comm& comm) {
+  return fmt::format("{} (requested {})", algo_name(resolve_algo(comm.domains(), run.cfg.algo)), algo_name(run.cfg.algo));
+}
+
+std::string tier_transports(const TransportPlan& plan) {
+  std::string s;
+  for (Tier t : {Tier::scale_up, Tier::scale_out}) {
+    const auto& tt = plan.of(t);
+    s += fmt::format("{}{}={}{}{}", s.empty() ? "" : " ", tier_name(t), transport_kind_name(tt.kind),
+                     tt.kind == TransportKind::verbs && !tt.device.empty() ? "(" + tt.device + ")" : "",
+                     tt.used ? "" : "(unused)");
+  }
+  return s;
+}
+
+// Rank 0's single header line in --events mode (the events are the output).
+void print_events_header(const Run& run, Comm& comm, const TransportPlan& plan) {
   const auto& cfg = run.cfg;
-  std::printf("# scalelab-agent %s: nranks %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: 1 "
-              "validation: %d graph: 0\n",
-              std::string(collective_name(cfg.coll)).c_str(), comm.size(), cfg.minbytes, cfg.maxbytes,
-              step_text(cfg).c_str(), cfg.warmup, cfg.iters, cfg.check);
+  std::string mode = cfg.duration_s > 0 ? fmt::format("duration_s {:g} bytes {}", cfg.duration_s, cfg.minbytes)
+                                        : fmt::format("sweep minBytes {} maxBytes {} step {} iters {}", cfg.minbytes,
+                                                      cfg.maxbytes, step_text(cfg), cfg.iters);
+  std::string line = fmt::format("# scalelab-agent {} events: cluster {} nranks {} {} warmup {} op {} datatype {}",
+                                 collective_name(cfg.coll), run.cluster.name, comm.size(), mode, cfg.warmup,
+                                 op_name(cfg.op), dtype_name(cfg.dtype));
+  if (cfg.coll == Collective::all_reduce) line += " algo " + algo_text(run, comm);
+  line += fmt::format(" transport {} timeout_ms {} chunk {}", tier_transports(plan),
+                      static_cast<long long>(comm.options().step_timeout.count()), comm.options().chunk_bytes);
+  std::lock_guard lk(g_err_mu);
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+void print_event(const IterationEvent& e) {
+  const std::string line = format_event(e) + "\n";
+  std::lock_guard lk(g_err_mu);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+// Rank 0's header: nccl-tests' first lines, the cluster, the algorithm, the transport per tier, the ranks.
+void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const std::vector<std::string>& rank_lines,
+                  bool table = true) {
+  const auto& cfg = run.cfg;
+  if (cfg.duration_s > 0)
+    std::printf("# scalelab-agent %s: nranks %d bytes %zu duration: %g s warmup iters: %d validation: %d (last iteration)\n",
+                std::string(collective_name(cfg.coll)).c_str(), comm.size(), cfg.minbytes, cfg.duration_s, cfg.warmup,
+                cfg.check);
+  else
+    std::printf("# scalelab-agent %s: nranks %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: 1 "
+                "validation: %d graph: 0\n",
+                std::string(collective_name(cfg.coll)).c_str(), comm.size(), cfg.minbytes, cfg.maxbytes,
+                step_text(cfg).c_str(), cfg.warmup, cfg.iters, cfg.check);
   std::printf("#\n");
   std::printf("# Cluster: %s  world_size %d  dilation %g  base_port %u\n", run.cluster.name.c_str(),
               run.cluster.world_size, run.cluster.dilation, static_cast<unsigned>(run.cluster.base_port));
@@ -101,7 +166,8 @@ void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const s
   std::printf("#\n# Using devices\n");
   for (const auto& l : rank_lines) std::printf("%s\n", l.c_str());
   std::printf("#\n");
-  for (const auto& h : table_header()) std::printf("%s\n", h.c_str());
+  if (table)
+    for (const auto& h : table_header()) std::printf("%s\n", h.c_str());
   std::fflush(stdout);
 }
 
@@ -128,6 +194,58 @@ std::vector<std::string> gather_lines(Comm& comm, const std::string& mine) {
   return out;
 }
 
+nlohmann::json json_common(const Run& run, Comm& comm, const TransportPlan& plan) {
+  nlohmann::json j;
+  j["collective"] = collective_name(run.cfg.coll);
+  j["world_size"] = comm.size();
+  j["cluster"] = run.cluster.name;
+  j["dilation"] = run.cluster.dilation;
+  j["datatype"] = dtype_name(run.cfg.dtype);
+  j["op"] = op_name(run.cfg.op);
+  j["root"] = run.cfg.root;
+  if (run.cfg.coll == Collective::all_reduce) j["algo"] = algo_name(resolve_algo(comm.domains(), run.cfg.algo));
+  j["transport"] = {{"scale_up", transport_kind_name(plan.scale_up.kind)},
+                    {"scale_out", transport_kind_name(plan.scale_out.kind)}};
+  j["warmup_iters"] = run.cfg.warmup;
+  j["check"] = run.cfg.check;
+  return j;
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error("cannot write " + path);
+  f << j.dump(2) << "\n";
+}
+
+// --duration-s: the loop; rank 0 prints a summary unless --events. Returns the exit status.
+int run_duration(const Run& run, int rank, Comm& comm, const TransportPlan& plan, const EventSink& sink) {
+  const LoopReport rep = run_loop(comm, run.cfg, sink);
+  if (rank == 0) {
+    if (!run.a.events) {
+      std::printf("# Loop: %ld iterations in %.3f s at %zu B: time %s us  algbw %.2f GB/s  busbw %.2f GB/s  #wrong %s\n",
+                  rep.iterations, rep.seconds, rep.bytes, format_time_us(rep.time_us).c_str(), rep.algbw, rep.busbw,
+                  rep.wrong < 0 ? "N/A" : std::to_string(rep.wrong).c_str());
+      std::printf("%s", table_footer(rep.wrong > 0 ? 1 : 0, rep.busbw).c_str());
+      std::fflush(stdout);
+    }
+    if (!run.a.json.empty()) {
+      nlohmann::json j = json_common(run, comm, plan);
+      j["duration_s"] = run.cfg.duration_s;
+      j["size"] = rep.bytes;
+      j["iterations"] = rep.iterations;
+      j["seconds"] = rep.seconds;
+      j["time_us"] = rep.time_us;
+      j["algbw_GBps"] = rep.algbw;
+      j["busbw_GBps"] = rep.busbw;
+      j["projected_busbw_GBps"] = rep.busbw * run.cluster.dilation;
+      j["wrong"] = rep.wrong < 0 ? nlohmann::json(nullptr) : nlohmann::json(rep.wrong);
+      write_json(run.a.json, j);
+    }
+  }
+  comm.close();
+  return rep.wrong > 0 ? 1 : 0;
+}
+
 // The whole run of one rank. Returns the exit status.
 int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& fabric) {
   std::unique_ptr<Comm> comm;
@@ -140,39 +258,39 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
     plan = plan_transports(run.cluster, rank, run.requested);
     comm = connect_comm(run.cluster, rank, plan, run.copts);
   }
+  install_stop_handlers();
   const auto lines = gather_lines(*comm, rank_line(run, rank, plan));
-  if (rank == 0) print_header(run, *comm, plan, lines);
-  const auto rep = run_benchmark(*comm, run.cfg, [&](const Row& r) {
-    if (rank != 0) return;
-    std::printf("%s\n", format_row(r).c_str());
-    std::fflush(stdout);
-  });
+  const bool events = run.a.events;
   if (rank == 0) {
-    std::printf("%s", table_footer(rep.errors, rep.avg_busbw).c_str());
-    std::fflush(stdout);
+    if (events)
+      print_events_header(run, *comm, plan);
+    else
+      print_header(run, *comm, plan, lines, /*table=*/run.cfg.duration_s <= 0);
+  }
+  const EventSink sink = events ? EventSink(print_event) : EventSink();
+  if (run.cfg.duration_s > 0) return run_duration(run, rank, *comm, plan, sink);
+  const auto rep = run_benchmark(
+      *comm, run.cfg,
+      [&](const Row& r) {
+        if (rank != 0 || events) return;
+        std::printf("%s\n", format_row(r).c_str());
+        std::fflush(stdout);
+      },
+      sink);
+  if (rank == 0) {
+    if (!events) {
+      std::printf("%s", table_footer(rep.errors, rep.avg_busbw).c_str());
+      std::fflush(stdout);
+    }
     if (!run.a.json.empty()) {
-      nlohmann::json j;
-      j["collective"] = collective_name(run.cfg.coll);
-      j["world_size"] = comm->size();
-      j["cluster"] = run.cluster.name;
-      j["dilation"] = run.cluster.dilation;
-      j["datatype"] = dtype_name(run.cfg.dtype);
-      j["op"] = op_name(run.cfg.op);
-      j["root"] = run.cfg.root;
-      if (run.cfg.coll == Collective::all_reduce) j["algo"] = algo_name(resolve_algo(comm->domains(), run.cfg.algo));
-      j["transport"] = {{"scale_up", transport_kind_name(plan.scale_up.kind)},
-                        {"scale_out", transport_kind_name(plan.scale_out.kind)}};
+      nlohmann::json j = json_common(run, *comm, plan);
       j["iters"] = run.cfg.iters;
-      j["warmup_iters"] = run.cfg.warmup;
-      j["check"] = run.cfg.check;
       j["rows"] = nlohmann::json::array();
       for (const auto& r : rep.rows) j["rows"].push_back(row_json(r, run.cluster.dilation));
       j["out_of_bounds"] = rep.errors;
       j["avg_busbw_GBps"] = rep.avg_busbw;
       j["projected_avg_busbw_GBps"] = rep.avg_busbw * run.cluster.dilation;
-      std::ofstream f(run.a.json);
-      if (!f) throw std::runtime_error("cannot write " + run.a.json);
-      f << j.dump(2) << "\n";
+      write_json(run.a.json, j);
     }
   }
   comm->close();
@@ -208,6 +326,11 @@ int main(int argc, char** argv) {
                  "deadline for connecting to every peer (env SCALELAB_CONNECT_TIMEOUT_MS; 30000)");
   app.add_option("--chunk-bytes", a.chunk, "pipeline chunk size")->capture_default_str();
   app.add_option("--json", a.json, "rank 0 writes the rows (plus projected_busbw_GBps) to this file");
+  app.add_option("--duration-s", a.duration_s,
+                 "loop mode: run one size (-b must equal -e) repeatedly for this many seconds after the warm-ups; "
+                 "rank 0 decides when to stop, so every rank runs the same number of iterations");
+  app.add_flag("--events", a.events,
+               "every rank prints one SCALELAB_EVENT {json} line per timed iteration (no nccl table)");
   CLI11_PARSE(app, argc, argv);
 
   Run run;
@@ -232,7 +355,6 @@ int main(int argc, char** argv) {
     auto mn = parse_size(a.minbytes), mx = parse_size(a.maxbytes), st = parse_size(a.stepbytes),
          ch = parse_size(a.chunk);
     if (!mn || !mx || !st || !ch) throw std::invalid_argument("bad size (use e.g. 8, 1K, 32M, 1G)");
-    if (*mn > *mx) throw std::invalid_argument(fmt::format("invalid sizes: minbytes {} > maxbytes {}", *mn, *mx));
     run.cfg.minbytes = *mn;
     run.cfg.maxbytes = *mx;
     run.cfg.stepbytes = *st;
@@ -241,6 +363,8 @@ int main(int argc, char** argv) {
     run.cfg.warmup = a.warmup;
     run.cfg.check = a.check;
     run.cfg.root = a.root;
+    run.cfg.duration_s = a.duration_s;
+    validate_config(run.cfg);
     const long tmo = a.timeout_ms >= 0 ? a.timeout_ms : env_long("SCALELAB_TIMEOUT_MS", 2000);
     const long ctmo = a.connect_timeout_ms >= 0 ? a.connect_timeout_ms : env_long("SCALELAB_CONNECT_TIMEOUT_MS", 30000);
     if (tmo <= 0 || ctmo <= 0) throw std::invalid_argument("timeouts must be > 0 ms");

@@ -10,14 +10,18 @@ packages=(
   libboost-dev libboost-filesystem-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
-  libibverbs-dev librdmacm-dev
+  libibverbs-dev librdmacm-dev nodejs
   # runtime tools used by tests and users (never by the emulator itself)
-  iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc
+  iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc chromium
   # benches: peers measured in the same run
   mininet bridge-utils openmpi-bin libopenmpi-dev
   # kernel-VM tier
   qemu-system-x86 busybox-static zstd xz-utils cpio kmod dpkg-dev
 )
+
+# npm: Debian's package on a plain Debian 12; machines with NodeSource's nodejs already have npm
+# (and Debian's npm conflicts with it).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

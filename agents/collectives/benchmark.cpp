@@ -1,7 +1,11 @@
 #include "collectives/benchmark.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "collectives/pattern.h"
 
@@ -18,7 +22,47 @@ void run_collective(Comm& c, const BenchConfig& cfg, const void* send, void* rec
   }
 }
 
+void validate_config(const BenchConfig& cfg) {
+  if (cfg.minbytes > cfg.maxbytes)
+    throw std::invalid_argument(fmt::format("invalid sizes: minbytes {} > maxbytes {}", cfg.minbytes, cfg.maxbytes));
+  if (cfg.iters < 0 || cfg.warmup < 0 || cfg.check < 0)
+    throw std::invalid_argument("iteration counts (-n, -w, -c) must be >= 0");
+  if (!std::isfinite(cfg.duration_s) || cfg.duration_s < 0)
+    throw std::invalid_argument("--duration-s must be a finite number of seconds >= 0");
+  if (cfg.duration_s > 0 && cfg.minbytes != cfg.maxbytes)
+    throw std::invalid_argument(fmt::format(
+        "--duration-s runs one size: -b ({} bytes) must equal -e ({} bytes)", cfg.minbytes, cfg.maxbytes));
+}
+
 namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// One collective, timed on this rank; reported through `on_event` (if set) as iteration `iter`.
+// The start is CLOCK_REALTIME; the end is the start plus the steady-clock duration, so end > start
+// even if the wall clock is stepped meanwhile. Returns the duration in seconds.
+double timed_iteration(Comm& c, const BenchConfig& cfg, const void* send, void* recv, std::size_t param,
+                       std::size_t row_bytes, long iter, const EventSink& on_event) {
+  const double u0 = on_event ? unix_now() : 0.0;
+  const auto t0 = Clock::now();
+  run_collective(c, cfg, send, recv, param);
+  const double sec = seconds_since(t0);
+  if (on_event) {
+    IterationEvent e;
+    e.rank = c.rank();
+    e.iter = iter;
+    e.start_unix = u0;
+    e.end_unix = u0 + sec;
+    e.bytes = row_bytes;
+    get_bw(cfg.coll, param, dtype_size(cfg.dtype), sec, c.size(), e.algbw, e.busbw);
+    on_event(e);
+  }
+  return sec;
+}
 
 struct Buffers {
   std::vector<std::byte> send, recv;
@@ -51,14 +95,22 @@ void init_data(Comm& c, const BenchConfig& cfg, const Layout& l, uint64_t seed) 
   fill_input(cfg.dtype, l.send, l.k.send, c.rank(), 0, seed);
 }
 
-Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes, bool in_place, int& rep) {
+Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes, bool in_place, int& rep,
+                 std::size_t row_bytes, long& iter, const EventSink& on_event) {
   const Layout l = layout(c, cfg, b, bytes, in_place);
   if (cfg.check) init_data(c, cfg, l, 99);
   run_collective(c, cfg, l.send, l.recv, l.k.param);  // sync
   barrier(c);
-  const auto t0 = Clock::now();
-  for (int i = 0; i < cfg.iters; ++i) run_collective(c, cfg, l.send, l.recv, l.k.param);
-  const double sec = std::chrono::duration<double>(Clock::now() - t0).count() / std::max(1, cfg.iters);
+  double sec = 0;
+  if (on_event) {  // time every iteration on its own, so printing the events is not measured
+    for (int i = 0; i < cfg.iters; ++i)
+      sec += timed_iteration(c, cfg, l.send, l.recv, l.k.param, row_bytes, iter++, on_event);
+  } else {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < cfg.iters; ++i) run_collective(c, cfg, l.send, l.recv, l.k.param);
+    sec = seconds_since(t0);
+  }
+  sec /= std::max(1, cfg.iters);
   const double worst = max_across(c, sec);
   Result res;
   res.time_us = worst * 1e6;
@@ -81,7 +133,9 @@ Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes,
 
 }  // namespace
 
-BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<void(const Row&)>& on_row) {
+BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<void(const Row&)>& on_row,
+                          const EventSink& on_event) {
+  validate_config(cfg);
   const std::size_t es = dtype_size(cfg.dtype);
   const auto sizes = size_sweep(cfg.minbytes, cfg.maxbytes, cfg.stepfactor, cfg.stepbytes);
   Buffers b;
@@ -102,6 +156,7 @@ BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<v
   }
   BenchReport rep;
   int seed_rep = 0;
+  long iter = 0;
   double bw_sum = 0;
   int bw_n = 0;
   for (std::size_t s : sizes) {
@@ -112,8 +167,8 @@ BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<v
     row.type = std::string(dtype_name(cfg.dtype));
     row.redop = is_reduction(cfg.coll) ? std::string(op_name(cfg.op)) : std::string("none");
     row.root = is_rooted(cfg.coll) ? cfg.root : -1;
-    row.oop = bench_one(c, cfg, b, s, false, seed_rep);
-    row.ip = bench_one(c, cfg, b, s, true, seed_rep);
+    row.oop = bench_one(c, cfg, b, s, false, seed_rep, row.bytes, iter, on_event);
+    row.ip = bench_one(c, cfg, b, s, true, seed_rep, row.bytes, iter, on_event);
     for (const Result* r : {&row.oop, &row.ip}) {
       bw_sum += r->busbw;
       ++bw_n;
@@ -123,6 +178,47 @@ BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<v
     rep.rows.push_back(std::move(row));
   }
   rep.avg_busbw = bw_n ? bw_sum / bw_n : 0;
+  barrier(c);  // nobody closes its channels while a peer still needs them
+  return rep;
+}
+
+LoopReport run_loop(Comm& c, const BenchConfig& cfg, const EventSink& on_event) {
+  validate_config(cfg);
+  if (cfg.duration_s <= 0) throw std::invalid_argument("run_loop needs duration_s > 0");
+  const std::size_t es = dtype_size(cfg.dtype);
+  const CollCounts k = coll_counts(cfg.coll, cfg.minbytes / es, c.size());
+  Buffers b;
+  b.send.assign(std::max(k.send, k.recv) * es + 64, std::byte{0});
+  b.recv.assign(std::max(k.send, k.recv) * es + 64, std::byte{0});
+  const Layout l = layout(c, cfg, b, cfg.minbytes, false);
+  constexpr uint64_t kSeed = 4242;
+  if (cfg.check) init_data(c, cfg, l, kSeed);  // out of place: the input stays intact all along
+
+  barrier(c);
+  for (int i = 0; i < cfg.warmup; ++i) run_collective(c, cfg, l.send, l.recv, l.k.param);
+
+  LoopReport rep;
+  rep.bytes = std::max(k.send, k.recv) * es;
+  const auto t_start = Clock::now();
+  const auto t_end = t_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
+  double busy = 0;
+  for (long iter = 0;; ++iter) {
+    // Rank 0 decides; the flag travels the broadcast chain, every wait bounded by the step timeout.
+    int32_t go = 0;
+    if (c.rank() == 0) go = (iter == 0 || Clock::now() < t_end) ? 1 : 0;
+    broadcast(c, &go, &go, 1, DType::int32, 0);
+    if (!go) break;
+    busy += timed_iteration(c, cfg, l.send, l.recv, l.k.param, rep.bytes, iter, on_event);
+    ++rep.iterations;
+  }
+  rep.seconds = seconds_since(t_start);
+  const double worst = max_across(c, busy / static_cast<double>(std::max(1L, rep.iterations)));
+  rep.time_us = worst * 1e6;
+  get_bw(cfg.coll, l.k.param, es, worst, c.size(), rep.algbw, rep.busbw);
+  if (cfg.check > 0) {
+    const auto exp = expected_output(cfg.coll, cfg.dtype, cfg.op, c.rank(), c.size(), cfg.root, l.k.param, kSeed);
+    rep.wrong = sum_across(c, count_wrong(cfg.dtype, cfg.op, l.recv, exp, c.size()));
+  }
   barrier(c);  // nobody closes its channels while a peer still needs them
   return rep;
 }

@@ -1,10 +1,25 @@
 #include "collectives/communicator.h"
 
 #include <algorithm>
+#include <csignal>
 
 #include <fmt/format.h>
 
 namespace scalelab::agent {
+
+namespace {
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+std::string pending_text(const Request& r) {
+  const int p = r.peer();
+  return fmt::format("{} of {} bytes {} rank {} incomplete ({} bytes done)", r.is_send() ? "send" : "receive",
+                     r.bytes(), r.is_send() ? "to" : "from", p, r.transferred());
+}
+}  // namespace
+
+void request_stop(int signo) noexcept { g_stop_signal = signo; }
+int stop_requested() noexcept { return g_stop_signal; }
+void clear_stop_request() noexcept { g_stop_signal = 0; }
 
 Comm::Comm(int rank, int size, std::vector<int> domains, std::vector<PeerRoute> routes, std::vector<Transport*> via,
            std::vector<std::unique_ptr<Transport>> owned, CommOptions opts)
@@ -53,9 +68,16 @@ void Comm::progress_all(Deadline dl) {
 void Comm::timeout(const Request& r, Deadline dl) {
   const int p = r.peer();
   CollectiveError e(routes_.at(p), transport_name(p),
-                    fmt::format("timeout after {} ms: {} of {} bytes {} rank {} incomplete ({} bytes done)",
-                                dl.budget().count(), r.is_send() ? "send" : "receive", r.bytes(),
-                                r.is_send() ? "to" : "from", p, r.transferred()));
+                    fmt::format("timeout after {} ms: {}", dl.budget().count(), pending_text(r)));
+  e.set_elapsed_ms(elapsed_ms());
+  throw e;
+}
+
+void Comm::stopped(const Request& r, int signo) {
+  const int p = r.peer();
+  const char* name = signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : "a signal";
+  CollectiveError e(routes_.at(p), transport_name(p),
+                    fmt::format("stopped by {} (signal {}) while waiting: {}", name, signo, pending_text(r)));
   e.set_elapsed_ms(elapsed_ms());
   throw e;
 }
@@ -65,6 +87,7 @@ void Comm::wait(Request& r) { wait(r, Deadline::after(opts_.step_timeout)); }
 void Comm::wait(Request& r, Deadline dl) {
   try {
     while (!r.done()) {
+      if (const int sig = stop_requested()) stopped(r, sig);
       if (dl.expired()) timeout(r, dl);
       progress_all(dl);
     }

@@ -17,6 +17,14 @@ struct CommOptions {
   std::size_t chunk_bytes = 1 << 20;  // pipeline chunk of the ring/chain algorithms
 };
 
+// Process-wide stop request, set from a signal handler (the agent installs one for SIGTERM/SIGINT
+// once connected): every Comm::wait then throws a CollectiveError naming the request it was waiting
+// for, so a rank its launcher stops (e.g. `scalelab run` after another rank failed) still says
+// where it was stuck. Async-signal-safe.
+void request_stop(int signo) noexcept;
+int stop_requested() noexcept;  // the signal number, 0 if none
+void clear_stop_request() noexcept;  // tests
+
 class Comm {
  public:
   // routes[p] / via[p]: how to reach peer p (ignored for p == rank). `owned` are the transports
@@ -54,6 +62,7 @@ class Comm {
  private:
   void progress_all(Deadline dl);
   [[noreturn]] void timeout(const Request& r, Deadline dl);
+  [[noreturn]] void stopped(const Request& r, int signo);
 
   int rank_, size_;
   std::vector<int> domains_;

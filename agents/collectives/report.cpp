@@ -200,4 +200,33 @@ nlohmann::json row_json(const Row& r, double dilation) {
           {"inplace_projected_busbw_GBps", r.ip.busbw * dilation}};
 }
 
+std::string format_event(const IterationEvent& e) {
+  auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string("0"); };
+  return fmt::format(
+      "SCALELAB_EVENT {{\"type\":\"iteration\",\"rank\":{},\"iter\":{},\"start_unix\":{:.6f},\"end_unix\":{:.6f},"
+      "\"bytes\":{},\"busbw_GBps\":{},\"algbw_GBps\":{}}}",
+      e.rank, e.iter, e.start_unix, e.end_unix, e.bytes, num(e.busbw), num(e.algbw));
+}
+
+std::optional<IterationEvent> parse_event(std::string_view line) {
+  constexpr std::string_view kPrefix = "SCALELAB_EVENT ";
+  if (!line.starts_with(kPrefix)) return std::nullopt;
+  line.remove_prefix(kPrefix.size());
+  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.value("type", "") != "iteration") return std::nullopt;
+  try {
+    IterationEvent e;
+    e.rank = j.at("rank").get<int>();
+    e.iter = j.at("iter").get<long>();
+    e.start_unix = j.at("start_unix").get<double>();
+    e.end_unix = j.at("end_unix").get<double>();
+    e.bytes = j.at("bytes").get<std::size_t>();
+    e.busbw = j.at("busbw_GBps").get<double>();
+    e.algbw = j.at("algbw_GBps").get<double>();
+    return e;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace scalelab::agent

@@ -57,4 +57,18 @@ std::string table_footer(int errors, double avg_busbw);  // "# Out of bounds val
 
 nlohmann::json row_json(const Row& r, double dilation);
 
+// One completed timed iteration on one rank (`--events`). Times are CLOCK_REALTIME seconds;
+// algbw/busbw (GB/s) come from this rank's own duration of the iteration.
+struct IterationEvent {
+  int rank = 0;
+  long iter = 0;
+  double start_unix = 0, end_unix = 0;
+  std::size_t bytes = 0;
+  double busbw = 0, algbw = 0;
+};
+// `SCALELAB_EVENT {"type":"iteration","rank":R,"iter":I,"start_unix":S,"end_unix":E,"bytes":B,
+// "busbw_GBps":X,"algbw_GBps":Y}` (no newline; times with microsecond precision).
+std::string format_event(const IterationEvent& e);
+std::optional<IterationEvent> parse_event(std::string_view line);  // inverse (for tests and tools)
+
 }  // namespace scalelab::agent

@@ -16,5 +16,6 @@ void add_doctor_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_inject_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_run_scenario_command(CLI::App& app);
 
 }  // namespace scalelab::cli

@@ -4,6 +4,7 @@
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
 #include "emulator/model/topology.h"
+#include "emulator/scenario/scenario.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"scalelab — an AI GPU cluster (scale-up domains, rails, leaves, spines) emulated on one Linux machine"};
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   add_run_command(app);
   add_bench_command(app);
   add_inject_command(app);
+  add_run_scenario_command(app);
   add_doctor_command(app);
   add_clean_command(app);
   try {
@@ -27,6 +29,9 @@ int main(int argc, char** argv) {
   } catch (const CliFailure& f) {
     fmt::print(stderr, "scalelab: {}\n", f.message);
     return f.status;
+  } catch (const scalelab::scenario::ScenarioError& e) {
+    fmt::print(stderr, "scalelab: {}\nnothing was started.\n", e.what());
+    return 1;
   } catch (const scalelab::model::TopologyError& e) {
     fmt::print(stderr, "scalelab: {}\nnothing was created.\n", e.what());
     return 1;

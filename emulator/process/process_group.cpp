@@ -44,6 +44,7 @@ struct ProcessGroup::Impl {
     bp::child child;
     std::thread reader;
     std::optional<int> status;
+    std::chrono::steady_clock::time_point ended;
     bool killed_by_us = false;
   };
   std::string binary, pids_file;
@@ -133,8 +134,9 @@ std::vector<pid_t> ProcessGroup::pids() const {
 }
 
 void ProcessGroup::signal(std::size_t member, int sig) {
+  // Only kill(): running() would reap the child under the feet of a concurrent wait().
   auto& m = *impl_->members.at(member);
-  if (!m.status && m.child.running()) ::kill(m.child.id(), sig);
+  if (!m.exited) ::kill(m.child.id(), sig);
 }
 
 GroupResult ProcessGroup::wait(std::optional<std::chrono::steady_clock::time_point> deadline, bool stop_on_failure,
@@ -157,6 +159,7 @@ GroupResult ProcessGroup::wait(std::optional<std::chrono::steady_clock::time_poi
       int code = m->child.exit_code();
       int native = m->child.native_exit_code();
       m->status = WIFSIGNALED(native) ? 128 + WTERMSIG(native) : code;
+      m->ended = Clock::now();
       m->exited = true;
       if (*m->status != 0 && stop_on_failure && !kill_at) {
         end_all(SIGTERM);
@@ -175,7 +178,7 @@ GroupResult ProcessGroup::wait(std::optional<std::chrono::steady_clock::time_poi
   }
   for (auto& m : impl_->members) {
     if (m->reader.joinable()) m->reader.join();
-    result.members.push_back({m->label, m->child.id(), *m->status, m->killed_by_us});
+    result.members.push_back({m->label, m->child.id(), *m->status, m->killed_by_us, m->ended});
   }
   return result;
 }

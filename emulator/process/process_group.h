@@ -26,6 +26,7 @@ struct MemberResult {
   pid_t pid = -1;
   int status = -1;            // exit status; 128+signal when killed
   bool killed_by_us = false;  // ended because another member failed or the deadline passed
+  std::chrono::steady_clock::time_point ended;  // when its exit was noticed (within 5 ms)
 };
 
 struct GroupResult {

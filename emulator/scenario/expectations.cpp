@@ -17,6 +17,16 @@ std::string describe_ranks(const std::vector<int>& ranks) {
   return out.empty() ? "none" : out;
 }
 
+// How long a step's fault lasts once applied: flaps and steps with a duration end by themselves.
+double step_effect_s(const Scenario& scenario, int file_index) {
+  for (const auto& step : scenario.steps)
+    if (step.index == file_index) {
+      if (step.action == "flap") return step.count * step.period_s;
+      return step.duration_s.value_or(0);
+    }
+  return 0;
+}
+
 }  // namespace
 
 double mean_busbw(const std::vector<nlohmann::json>& events, double from, double to) {
@@ -99,22 +109,31 @@ std::vector<Verdict> evaluate(const Scenario& scenario, const RunFacts& facts, c
       v.passed = !expected.empty() && missing.empty() && late.empty();
       v.measured = v.passed ? fmt::format("all {} within {:.2f} s", expected.size(), worst)
                             : fmt::format("missing: {}; late: {}", describe_ranks(missing), describe_ranks(late));
-    } else if (x.kind == "busbw_at_least") {
-      double window = x.window_s.value_or(2.0);
-      double measured = mean_busbw(facts.events, step_t, step_t + window);
-      double need = baseline * *x.percent / 100;
-      v.required = fmt::format(">= {:.0f}% of baseline {:.4f} GB/s = {:.4f} GB/s over {:.1f} s", *x.percent, baseline, need, window);
-      v.passed = baseline > 0 && measured >= need;
+    } else if (x.kind == "busbw_at_least" || x.kind == "busbw_at_most") {
+      // The window starts one second after the step: the collective in flight when the fault
+      // hit straddles it and measures neither state.
+      double window = x.window_s.value_or(3.0);
+      double from = step_t + std::min(1.0, window / 2);
+      double measured = mean_busbw(facts.events, from, from + window);
+      double bound = baseline * *x.percent / 100;
+      bool at_least = x.kind == "busbw_at_least";
+      v.required = fmt::format("{} {:.0f}% of baseline {:.4f} GB/s = {:.4f} GB/s over {:.1f}..{:.1f} s after the step", at_least ? ">=" : "<=",
+                               *x.percent, baseline, bound, from - step_t, from - step_t + window);
+      v.passed = baseline > 0 && measured > 0 && (at_least ? measured >= bound : measured <= bound);
       v.measured = fmt::format("{:.4f} GB/s ({:.0f}% of baseline)", measured, baseline > 0 ? 100 * measured / baseline : 0);
     } else if (x.kind == "recovers") {
+      // Measured from when the step's effect ends (a flap's last cycle, a duration's undo),
+      // counting only collectives that started after it: a clean post-fault measurement.
+      double effect_end = step_t + step_effect_s(scenario, *x.after_step);
       double need = baseline * *x.percent / 100;
       double recovered_at = -1;
       for (const auto& e : facts.events)
-        if (is(e, "iteration") && iteration_end(e) >= step_t && e.value("busbw_GBps", 0.0) >= need) {
-          recovered_at = iteration_end(e) - step_t;
+        if (is(e, "iteration") && e.value("start", iteration_end(e)) >= effect_end && e.value("busbw_GBps", 0.0) >= need) {
+          recovered_at = iteration_end(e) - effect_end;
           break;
         }
-      v.required = fmt::format("busbw back to >= {:.0f}% of baseline ({:.4f} GB/s) within {:.1f} s", *x.percent, need, *x.within_s);
+      v.required = fmt::format("busbw back to >= {:.0f}% of baseline ({:.4f} GB/s) within {:.1f} s of the fault's end", *x.percent, need,
+                               *x.within_s);
       v.passed = baseline > 0 && recovered_at >= 0 && recovered_at <= *x.within_s;
       v.measured = recovered_at < 0 ? "never recovered" : fmt::format("recovered after {:.2f} s", recovered_at);
     }

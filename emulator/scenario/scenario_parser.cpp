@@ -17,7 +17,7 @@ namespace {
 
 const std::set<std::string> kActions = {"link_down", "link_up", "flap", "degrade", "restore", "partition", "heal",
                                         "nic_down", "nic_up", "kill", "stop", "cont", "straggler"};
-const std::set<std::string> kExpectations = {"completes", "error_detected", "no_hang", "busbw_at_least", "recovers"};
+const std::set<std::string> kExpectations = {"completes", "error_detected", "no_hang", "busbw_at_least", "busbw_at_most", "recovers"};
 
 class Reader {
  public:
@@ -210,7 +210,7 @@ std::vector<Expectation> parse_expectations(const Reader& r, const nlohmann::jso
   std::vector<Expectation> out;
   for (std::size_t i = 0; i < expect.size(); ++i) {
     const std::string p = "/expect/" + std::to_string(i);
-    if (!expect[i].is_object() || expect[i].size() != 1) r.fail(p, "expected an object with exactly one key: completes, error_detected, no_hang, busbw_at_least or recovers");
+    if (!expect[i].is_object() || expect[i].size() != 1) r.fail(p, "expected an object with exactly one key: completes, error_detected, no_hang, busbw_at_least, busbw_at_most or recovers");
     auto [kind, params] = *expect[i].items().begin();
     Expectation e;
     e.kind = kind;
@@ -232,9 +232,9 @@ std::vector<Expectation> parse_expectations(const Reader& r, const nlohmann::jso
       else r.fail(e.json_pointer + "/by", "expected a rank selector or an array of them (\"all\", \"rank:3\", \"host:1\")");
     }
     if (e.by.empty()) e.by.push_back("all");
-    bool needs_step = kind == "error_detected" || kind == "busbw_at_least" || kind == "recovers";
+    bool needs_step = kind == "error_detected" || kind == "busbw_at_least" || kind == "busbw_at_most" || kind == "recovers";
     if (needs_step && !e.after_step) r.fail(e.json_pointer, kind + " needs \"after_step\": the index of the step it judges");
-    if ((kind == "busbw_at_least" || kind == "recovers") && !e.percent) r.fail(e.json_pointer, kind + " needs \"percent\" of the healthy baseline");
+    if ((kind == "busbw_at_least" || kind == "busbw_at_most" || kind == "recovers") && !e.percent) r.fail(e.json_pointer, kind + " needs \"percent\" of the healthy baseline");
     if ((kind == "error_detected" || kind == "recovers") && !e.within_s) r.fail(e.json_pointer, kind + " needs \"within\"");
     out.push_back(e);
   }

@@ -1,0 +1,48 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/runtime/cluster_dir.h"
+#include "emulator/scenario/engine.h"
+
+namespace scalelab::cli {
+
+void add_run_scenario_command(CLI::App& app) {
+  struct Options {
+    std::string file, report;
+    bool keep = false, verbose = false, check = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("run-scenario", "Run a failure drill: cluster up, workload, faults on schedule, expectations judged, report written, cluster down");
+  cmd->add_option("scenario", opts->file, "scenario JSON")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--report", opts->report, "report directory (default: out/<scenario name>)");
+  cmd->add_flag("--keep", opts->keep, "leave the cluster up afterwards (scalelab down NAME removes it)");
+  cmd->add_flag("--verbose,-v", opts->verbose, "stream the workload's output");
+  cmd->add_flag("--check", opts->check, "only validate the scenario against its topology and this kernel; touch nothing");
+  cmd->callback([opts] {
+    auto scenario = scenario::load_scenario(opts->file);
+    if (opts->check) {
+      fmt::print("{}: {} steps, {} expectations — valid\n", opts->file, scenario.steps.size(), scenario.expectations.size());
+      return;
+    }
+    if (geteuid() != 0) fail("`run-scenario` builds a cluster and needs root (sudo)");
+    if (opts->report.empty()) opts->report = "out/" + scenario.name;
+    scenario::RunResult result;
+    try {
+      result = scenario::run_scenario(scenario, {opts->report, opts->keep, opts->verbose});
+    } catch (const runtime::ClusterExists& e) {
+      fail(e.what());
+    }
+    fmt::print("scenario {} on cluster {}\n{}", scenario.name, result.cluster, scenario::verdict_table(result));
+    fmt::print("report: {}/ (events.jsonl, verdict.json, trace.json, report.html, agents.log)\n", opts->report);
+    if (result.interrupted) fail("interrupted; the cluster and the workload were removed", 130);
+    if (!result.passed) fail("at least one expectation failed", 1);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,26 @@
+#pragma once
+// A slow rank: its process confined to a share of one core through the CPU controller of
+// whichever cgroup version the machine mounts (v1 cpu.cfs_quota_us, or v2 cpu.max). Removed
+// again on release or destruction.
+#include <sys/types.h>
+
+#include <string>
+
+namespace scalelab::scenario {
+
+class CpuQuota {
+ public:
+  // Throws std::runtime_error saying what is missing when no CPU controller is usable.
+  CpuQuota(const std::string& name, pid_t pid, double percent_of_one_core);
+  ~CpuQuota();
+  CpuQuota(const CpuQuota&) = delete;
+  CpuQuota& operator=(const CpuQuota&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_, parent_procs_;
+  pid_t pid_;
+};
+
+}  // namespace scalelab::scenario
