@@ -42,6 +42,7 @@ struct Args {
   std::string op = "sum", dtype = "float", algo = "auto", transport = "auto";
   long timeout_ms = -1, connect_timeout_ms = -1;
   std::string chunk = "1M";
+  std::string sockbuf = "4M";
   std::string json;
   double duration_s = 0;
   bool events = false;
@@ -325,6 +326,8 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout-ms", a.connect_timeout_ms,
                  "deadline for connecting to every peer (env SCALELAB_CONNECT_TIMEOUT_MS; 30000)");
   app.add_option("--chunk-bytes", a.chunk, "pipeline chunk size")->capture_default_str();
+  app.add_option("--socket-buffer-bytes", a.sockbuf, "tcp: SO_SNDBUF/SO_RCVBUF of every connection (0 = kernel autotuning)")
+      ->capture_default_str();
   app.add_option("--json", a.json, "rank 0 writes the rows (plus projected_busbw_GBps) to this file");
   app.add_option("--duration-s", a.duration_s,
                  "loop mode: run one size (-b must equal -e) repeatedly for this many seconds after the warm-ups; "
@@ -353,8 +356,8 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("unknown transport '" + a.transport + "' (auto, tcp, verbs; use --inprocess N)");
     run.requested = *tk;
     auto mn = parse_size(a.minbytes), mx = parse_size(a.maxbytes), st = parse_size(a.stepbytes),
-         ch = parse_size(a.chunk);
-    if (!mn || !mx || !st || !ch) throw std::invalid_argument("bad size (use e.g. 8, 1K, 32M, 1G)");
+         ch = parse_size(a.chunk), sb = parse_size(a.sockbuf);
+    if (!mn || !mx || !st || !ch || !sb) throw std::invalid_argument("bad size (use e.g. 8, 1K, 32M, 1G)");
     run.cfg.minbytes = *mn;
     run.cfg.maxbytes = *mx;
     run.cfg.stepbytes = *st;
@@ -371,6 +374,8 @@ int main(int argc, char** argv) {
     run.copts.comm.step_timeout = Millis(tmo);
     run.copts.comm.chunk_bytes = std::max<std::size_t>(*ch, 64);
     run.copts.connect_timeout = Millis(ctmo);
+    if (*sb > (1u << 30)) throw std::invalid_argument("--socket-buffer-bytes must be <= 1G");
+    run.copts.tcp.socket_buffer_bytes = static_cast<int>(*sb);
 
     if (a.inprocess > 0) {
       if (run.requested != TransportKind::automatic)

@@ -4,6 +4,8 @@
 set -eu  # no pipefail: `| head` cutting a long listing short is fine here
 build=${1:-build}
 sl="$build/scalelab"
+out=${OUT:-out/demo}
+mkdir -p "$out"
 topology=topologies/h100x2.json
 cluster=h100x2
 
@@ -40,8 +42,15 @@ sleep 0.3
 step "status"
 "$sl" status $cluster | head -12
 
+step "all_reduce on all 16 GPUs, nccl-tests style (real TCP between the namespaces; busbw projected × dilation in --json)"
+"$sl" bench $cluster all_reduce -b 1M -e 16M -f 4 -n 5 -w 2 --json "$out/allreduce.json"
+
 step "down"
 "$sl" down $cluster
 trap - EXIT
 left=$(ip netns list | grep -c "^sl-$cluster-" || true)
 echo "namespaces left behind: $left"
+
+step "a failure drill: rank 3 killed mid-all_reduce — every other rank must notice within the deadline"
+"$sl" run-scenario scenarios/rank-killed.json --report "$out/rank-killed"
+echo "drill report: $out/rank-killed/report.html (open it in a browser), trace: $out/rank-killed/trace.json (Perfetto)"

@@ -98,37 +98,57 @@ std::vector<Segment> split_even(std::size_t count, int parts) {
 }
 
 void ring_reduce_scatter(Comm& c, const std::vector<int>& g, std::byte* data, const std::vector<Segment>& segs,
-                         DType t, Op op) {
+                         DType t, Op op, const std::byte* src) {
   const int p = static_cast<int>(g.size());
   if (p <= 1) return;
+  if (src == data) src = nullptr;
   const int pos = index_of(g, c.rank());
   const int next = g[(pos + 1) % p], prev = g[(pos + p - 1) % p];
   const std::size_t es = dtype_size(t), chunk = chunk_elems(c, es);
   auto seg = [&](int k) { return segs[static_cast<std::size_t>(((k % p) + p) % p)]; };
   std::size_t maxseg = 0;
   for (auto& s : segs) maxseg = std::max(maxseg, s.count);
-  std::byte* tmp = c.scratch(maxseg * es, 0);
+  // In place, a received chunk lands in scratch and is reduced into data. Out of place (src), it
+  // lands straight in data and src is reduced into it (sum/max/min commute), so the input is never
+  // copied: every segment of data is written before it is read or sent.
+  std::byte* tmp = src ? nullptr : c.scratch(maxseg * es, 0);
+  auto post_recvs = [&](const Segment& r) {
+    std::vector<Request> recvs;
+    for (std::size_t o = 0; o < r.count; o += chunk) {
+      std::byte* into = src ? data + (r.offset + o) * es : tmp + o * es;
+      recvs.push_back(c.irecv(prev, into, std::min(chunk, r.count - o) * es));
+    }
+    return recvs;
+  };
 
   // Step s sends segment pos-s-1 and receives segment pos-s-2, reducing it into data. The segment
   // received at step s is the one sent at step s+1, so each reduced chunk is forwarded at once:
-  // the reduce of chunk k overlaps the transfer of chunk k+1, and steps overlap too.
+  // the reduce of chunk k overlaps the transfer of chunk k+1, and steps overlap too. The receives
+  // of step s+1 are posted before waiting for the sends of step s, so nothing arrives unposted.
   std::vector<Request> sends;
-  post_chunks(c, next, data, seg(pos - 1), es, chunk, sends);
+  {
+    const Segment first = seg(pos - 1);
+    for (std::size_t o = 0; o < first.count; o += chunk)
+      sends.push_back(c.isend(next, (src ? src : data) + (first.offset + o) * es, std::min(chunk, first.count - o) * es));
+  }
+  std::vector<Request> recvs = post_recvs(seg(pos - 2));
   for (int s = 0; s < p - 1; ++s) {
     const Segment r = seg(pos - s - 2);
-    std::vector<Request> recvs;
-    for (std::size_t o = 0; o < r.count; o += chunk)
-      recvs.push_back(c.irecv(prev, tmp + o * es, std::min(chunk, r.count - o) * es));
     std::vector<Request> next_sends;
     std::size_t o = 0;
     for (auto& rq : recvs) {
       c.wait(rq);
       const std::size_t n = std::min(chunk, r.count - o);
       std::byte* dst = data + (r.offset + o) * es;
-      reduce_into(t, op, dst, tmp + o * es, n);
+      if (src)
+        reduce_into(t, op, dst, src + (r.offset + o) * es, n);
+      else
+        reduce_into(t, op, dst, tmp + o * es, n);
       if (s < p - 2) next_sends.push_back(c.isend(next, dst, n * es));
       o += n;
     }
+    // tmp is free again (every chunk of this step was reduced): post the next step's receives.
+    recvs = s < p - 2 ? post_recvs(seg(pos - s - 3)) : std::vector<Request>{};
     c.wait_all(sends);
     sends = std::move(next_sends);
   }
@@ -145,16 +165,20 @@ void ring_all_gather(Comm& c, const std::vector<int>& g, std::byte* data, const 
   auto seg = [&](int k) { return segs[static_cast<std::size_t>(((k % p) + p) % p)]; };
 
   // Step s sends segment pos-s and receives segment pos-s-1 (forwarded at step s+1, chunk by chunk).
+  // Every segment has its own place in data, so all receives are posted at once.
   std::vector<Request> sends;
   post_chunks(c, next, data, seg(pos), es, chunk, sends);
+  std::vector<std::vector<Request>> recvs(p - 1);
   for (int s = 0; s < p - 1; ++s) {
     const Segment r = seg(pos - s - 1);
-    std::vector<Request> recvs;
     for (std::size_t o = 0; o < r.count; o += chunk)
-      recvs.push_back(c.irecv(prev, data + (r.offset + o) * es, std::min(chunk, r.count - o) * es));
+      recvs[s].push_back(c.irecv(prev, data + (r.offset + o) * es, std::min(chunk, r.count - o) * es));
+  }
+  for (int s = 0; s < p - 1; ++s) {
+    const Segment r = seg(pos - s - 1);
     std::vector<Request> next_sends;
     std::size_t o = 0;
-    for (auto& rq : recvs) {
+    for (auto& rq : recvs[s]) {
       c.wait(rq);
       const std::size_t n = std::min(chunk, r.count - o);
       if (s < p - 2) next_sends.push_back(c.isend(next, data + (r.offset + o) * es, n * es));
@@ -166,14 +190,18 @@ void ring_all_gather(Comm& c, const std::vector<int>& g, std::byte* data, const 
   c.wait_all(sends);
 }
 
-void ring_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::size_t count, DType t, Op op) {
-  if (g.size() <= 1 || count == 0) return;
+void ring_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::size_t count, DType t, Op op,
+                     const std::byte* src) {
+  if (g.size() <= 1 || count == 0) {
+    if (src && src != data) copy_if_distinct(data, src, count * dtype_size(t));
+    return;
+  }
   const auto segs = split_even(count, static_cast<int>(g.size()));
-  ring_reduce_scatter(c, g, data, segs, t, op);
+  ring_reduce_scatter(c, g, data, segs, t, op, src);
   ring_all_gather(c, g, data, segs, dtype_size(t));
 }
 
-void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op) {
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src) {
   const auto members = domain_members(c.domains());
   const int my_domain = c.domains().at(c.rank());
   const std::vector<int>& local = members.at(my_domain);  // ring order: by rank
@@ -182,20 +210,28 @@ void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op
   for (auto& [d, v] : members) rail.push_back(v.at(l));
   const auto segs = split_even(count, static_cast<int>(local.size()));
   const std::size_t es = dtype_size(t);
-  ring_reduce_scatter(c, local, data, segs, t, op);                              // scale-up
+  ring_reduce_scatter(c, local, data, segs, t, op, src);                         // scale-up
   ring_all_reduce(c, rail, data + segs[l].offset * es, segs[l].count, t, op);  // scale-out, per rail
   ring_all_gather(c, local, data, segs, es);                                     // scale-up
 }
 
 void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType t, Op op, Algo algo) {
   c.begin_op();
-  copy_if_distinct(recv, send, count * dtype_size(t));
-  if (c.size() == 1 || count == 0) return;
+  const std::size_t bytes = count * dtype_size(t);
   auto* data = static_cast<std::byte*>(recv);
+  const auto* src = static_cast<const std::byte*>(send);
+  // Out of place, the input is read where it is (no up-front copy); buffers that overlap without
+  // being equal are copied first, as before.
+  const bool overlap = src != data && src < data + bytes && data < src + bytes;
+  if (c.size() == 1 || count == 0 || overlap) {
+    copy_if_distinct(recv, send, bytes);
+    src = data;
+  }
+  if (c.size() == 1 || count == 0) return;
   if (resolve_algo(c.domains(), algo) == Algo::hier)
-    hier_all_reduce(c, data, count, t, op);
+    hier_all_reduce(c, data, count, t, op, src);
   else
-    ring_all_reduce(c, world(c), data, count, t, op);
+    ring_all_reduce(c, world(c), data, count, t, op, src);
 }
 
 void all_gather(Comm& c, const void* send, void* recv, std::size_t sendcount, DType t) {

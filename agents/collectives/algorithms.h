@@ -47,12 +47,16 @@ struct Segment {
 std::vector<Segment> split_even(std::size_t count, int parts);
 // Ring over `group` (ranks in ring order, must contain c.rank()); afterwards the member at position i
 // holds the reduction of segs[i] (in place in `data`); other segments hold partial results.
+// With `src` (out of place, not overlapping data) this rank's input is read from src and data need not
+// be initialized; segments of data other than segs[i] are then partial results or unwritten.
 void ring_reduce_scatter(Comm& c, const std::vector<int>& group, std::byte* data, const std::vector<Segment>& segs,
-                         DType t, Op op);
+                         DType t, Op op, const std::byte* src = nullptr);
 // Member at position i contributes segs[i]; afterwards every member holds all segments.
 void ring_all_gather(Comm& c, const std::vector<int>& group, std::byte* data, const std::vector<Segment>& segs,
                      std::size_t elem_size);
-void ring_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op);
-void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op);
+// `src`: as ring_reduce_scatter (nullptr: the input is in data).
+void ring_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op,
+                     const std::byte* src = nullptr);
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src = nullptr);
 
 }  // namespace scalelab::agent

@@ -8,7 +8,10 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/model/units.h"
 #include "emulator/netlink/capabilities.h"
+#include "emulator/runtime/capacity.h"
+#include "emulator/vm/vm_probe.h"
 
 namespace scalelab::cli {
 namespace {
@@ -23,6 +26,7 @@ nl::Capability probe_cgroups() {
 
 const char* remedy(const std::string& name) {
   if (name == "netem") return "link latency/jitter/loss: use a kernel with CONFIG_NET_SCH_NETEM, or `scalelab vm -- …`";
+  if (name == "vm") return "install qemu-system-x86 (make deps) for `scalelab vm`";
   if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";
   return "required: scalelab cannot build clusters without it";
 }
@@ -31,17 +35,35 @@ const char* remedy(const std::string& name) {
 
 void add_doctor_command(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
+  auto capacity = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("doctor", "Check what this kernel and machine can emulate, and how to get what is missing");
   cmd->add_flag("--json", *json, "machine-readable output");
-  cmd->callback([json] {
+  cmd->add_flag("--capacity", *capacity, "also measure (about 3 s) what this machine pushes through veth, and store it for --dilation auto");
+  cmd->callback([json, capacity] {
     if (geteuid() != 0) fail("`doctor` probes the kernel by creating a scratch namespace and needs root (sudo)");
     auto caps = nl::probe_kernel_capabilities();
     caps.items.push_back(probe_cgroups());
+    auto vm = vm::probe_vm();
+    caps.items.push_back({"vm", vm.qemu_present, vm.qemu_present ? "`scalelab vm` can boot a kernel with netem and rxe-in-netns under " + vm.accel +
+                                                                       (vm.reason.empty() ? "" : " (" + vm.reason + ")")
+                                                                 : vm.reason,
+                          false});
     bool required_missing = false;
     nlohmann::json out = {{"kernel", caps.kernel_release}, {"features", nlohmann::json::array()}};
     for (const auto& c : caps.items) {
       out["features"].push_back({{"name", c.name}, {"available", c.available}, {"required", c.required}, {"detail", c.detail}});
       required_missing |= c.required && !c.available;
+    }
+    if (*capacity) {
+      auto measured = runtime::measure_capacity(2.0, 2);
+      runtime::store_capacity(measured);
+      out["capacity"] = {{"veth_bps", measured.veth_bps}, {"streams", measured.streams}, {"seconds", measured.seconds},
+                         {"stored_in", runtime::kCapacityFile}};
+      if (!*json)
+        fmt::print("capacity: {} aggregate over {} veth TCP streams ({:.1f} s), stored in {} for `up --dilation auto`\n",
+                   model::format_bandwidth(measured.veth_bps), measured.streams, measured.seconds, runtime::kCapacityFile);
+    } else if (auto stored = runtime::load_capacity(); stored) {
+      out["capacity"] = {{"veth_bps", stored->veth_bps}, {"measured_at", stored->measured_at}};
     }
     if (*json) {
       fmt::print("{}\n", out.dump(2));

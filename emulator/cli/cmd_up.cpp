@@ -8,6 +8,8 @@
 #include "emulator/cli/commands.h"
 #include "emulator/model/topology.h"
 #include "emulator/plan/plan.h"
+#include "emulator/model/units.h"
+#include "emulator/runtime/capacity.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/realize.h"
 
@@ -43,7 +45,27 @@ void add_up_command(CLI::App& app) {
     } else if (opts->dilation == "auto") {
       topology.dilation_auto = true;
     }
+    if (topology.dilation_auto && dilation == 0) {
+      auto capacity = runtime::load_capacity();
+      if (!capacity) {
+        fmt::print(stderr, "dilation auto: measuring this machine's veth capacity first (scalelab doctor --capacity)…\n");
+        capacity = runtime::measure_capacity(2.0, 2);
+        runtime::store_capacity(*capacity);
+      }
+      dilation = runtime::auto_dilation(topology, capacity->veth_bps);
+      fmt::print(stderr, "dilation auto: {:g} (busiest collective asks {} of the {} this machine moves; target: under half)\n", dilation,
+                 model::format_bandwidth(runtime::aggregate_demand_bps(topology, dilation)), model::format_bandwidth(capacity->veth_bps));
+    }
     auto plan = plan::build_plan(topology, dilation);
+    if (auto capacity = runtime::load_capacity()) {
+      auto demand = runtime::aggregate_demand_bps(topology, plan.dilation);
+      if (demand > capacity->veth_bps / 2)
+        fmt::print(stderr,
+                   "warning: at dilation {:g} the busiest collective asks {} of a machine that moves {} through veth (measured {}): "
+                   "results would measure the CPU, not the fabric. Use --dilation auto or a dilation >= {:g}.\n",
+                   plan.dilation, model::format_bandwidth(demand), model::format_bandwidth(capacity->veth_bps), capacity->measured_at,
+                   runtime::auto_dilation(topology, capacity->veth_bps));
+    }
     runtime::RealizeReport report;
     try {
       using Rxe = runtime::RealizeOptions::Rxe;

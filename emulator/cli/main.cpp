@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "emulator/cli/cli_support.h"
+#include "emulator/cli/cmd_vm.h"
 #include "emulator/cli/commands.h"
 #include "emulator/model/topology.h"
 #include "emulator/scenario/scenario.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_inject_command(app);
   add_run_scenario_command(app);
+  add_vm_command(app);
   add_doctor_command(app);
   add_clean_command(app);
   try {

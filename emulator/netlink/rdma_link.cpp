@@ -48,7 +48,8 @@ int collect_device(nl_msg* msg, void* arg) {
 
 void create_rxe(int netns_fd, const std::string& rxe_name, const std::string& netdev) {
   auto sock = rdma_socket(netns_fd);
-  auto msg = rdma_message(RDMA_NLDEV_CMD_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+  // No NLM_F_CREATE/EXCL: RDMA netlink reads EXCL's bit as NLM_F_MATCH, i.e. a dump request.
+  auto msg = rdma_message(RDMA_NLDEV_CMD_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
   nla_put_string(msg.get(), RDMA_NLDEV_ATTR_DEV_NAME, rxe_name.c_str());
   nla_put_string(msg.get(), RDMA_NLDEV_ATTR_LINK_TYPE, "rxe");
   nla_put_string(msg.get(), RDMA_NLDEV_ATTR_NDEV_NAME, netdev.c_str());
