@@ -257,7 +257,9 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
     comm = connect_inprocess_comm(fabric, run.cluster, rank, run.copts.comm, run.copts.connect_timeout);
   } else {
     plan = plan_transports(run.cluster, rank, run.requested);
-    comm = connect_comm(run.cluster, rank, plan, run.copts);
+    auto copts = run.copts;
+    copts.peers = peers_needed(run.cluster, rank, run.cfg.coll == Collective::alltoall, run.cfg.algo);
+    comm = connect_comm(run.cluster, rank, plan, copts);
   }
   install_stop_handlers();
   const auto lines = gather_lines(*comm, rank_line(run, rank, plan));

@@ -1,5 +1,11 @@
 #include "collectives/setup.h"
 
+#include <algorithm>
+
+#include <map>
+
+#include <set>
+
 #include <fmt/format.h>
 
 namespace scalelab::agent {
@@ -59,13 +65,44 @@ TransportPlan plan_transports(const ClusterInfo& c, int rank, TransportKind requ
   return plan;
 }
 
+std::vector<int> peers_needed(const ClusterInfo& c, int rank, bool alltoall, Algo algo) {
+  const int n = c.world_size;
+  std::set<int> peers;
+  if (alltoall) {
+    for (int p = 0; p < n; ++p) peers.insert(p);
+  } else {
+    // Every collective here, the header gather and the loop's stop flag run as rings/chains
+    // in rank order.
+    peers.insert((rank + 1) % n);
+    peers.insert((rank + n - 1) % n);
+    const auto domains = domains_of(c);
+    if (resolve_algo(domains, algo) == Algo::hier) {
+      std::map<int, std::vector<int>> members;
+      for (int r = 0; r < n; ++r) members[domains[r]].push_back(r);
+      const auto& local = members.at(domains[rank]);
+      const auto l = std::find(local.begin(), local.end(), rank) - local.begin();
+      for (int r : local) peers.insert(r);
+      std::vector<int> rail;
+      for (auto& [d, v] : members) rail.push_back(v.at(l));
+      const auto i = std::find(rail.begin(), rail.end(), rank) - rail.begin();
+      const auto m = static_cast<long>(rail.size());
+      peers.insert(rail[(i + 1) % m]);
+      peers.insert(rail[(i + m - 1) % m]);
+    }
+  }
+  peers.erase(rank);
+  return {peers.begin(), peers.end()};
+}
+
 std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const TransportPlan& plan,
                                    const ConnectOptions& opts) {
   const int n = c.world_size;
   std::vector<PeerRoute> routes(n);
   std::vector<PeerRoute> tcp_peers, verbs_peers;
+  std::vector<bool> wanted(n, opts.peers.empty());
+  for (int p : opts.peers) wanted.at(p) = true;
   for (int p = 0; p < n; ++p) {
-    if (p == rank) continue;
+    if (p == rank || !wanted[p]) continue;
     routes[p] = route_between(c, rank, p);
     const TransportKind k = plan.of(routes[p].tier).kind;
     if (k == TransportKind::verbs)

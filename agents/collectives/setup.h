@@ -1,6 +1,7 @@
 // Choosing a transport per tier (auto = verbs when an RDMA device carries the interface, else tcp) and
 // building a connected Comm for one rank.
 #pragma once
+#include "collectives/algorithms.h"
 
 #include <memory>
 #include <optional>
@@ -38,6 +39,9 @@ TransportPlan plan_transports(const ClusterInfo& c, int rank, TransportKind requ
 
 struct ConnectOptions {
   Millis connect_timeout{30000};
+  // Peers to connect to; empty = every other rank. A ring needs two neighbours, so large
+  // clusters (1024 ranks) must not open a full mesh.
+  std::vector<int> peers;
   CommOptions comm;
   VerbsOptions verbs;  // base_port is taken from the cluster
   TcpOptions tcp;      // base_port is taken from the cluster
@@ -47,6 +51,10 @@ struct ConnectOptions {
 // Throws CollectiveError when a peer cannot be reached in time.
 std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const TransportPlan& plan,
                                    const ConnectOptions& opts);
+
+// The ranks `rank` exchanges data with for a collective and algorithm: ring neighbours (plus,
+// for hierarchical all_reduce, the scale-up domain and the rail ring); every rank for alltoall.
+std::vector<int> peers_needed(const ClusterInfo& c, int rank, bool alltoall, Algo algo);
 
 // Every rank a thread: the in-process transport on a shared fabric.
 std::unique_ptr<Comm> connect_inprocess_comm(std::shared_ptr<InProcessFabric> fabric, const ClusterInfo& c, int rank,

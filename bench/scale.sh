@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Scale benchmark: the largest cluster this machine brings up and runs a 1 MB all_reduce on.
+# For each size (default 256 512 1024 GPUs; 8 GPUs per host, 8 rails, 4 spines) it prints
+# bring-up time, peak memory (scalelab's own and the kernel's, from MemAvailable), the
+# all_reduce time, and tear-down time. In the same run it times Mininet bringing up the same
+# number of hosts (single switch), for a ratio. Target: 1024 GPUs.
+set -eu
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+sizes=${SIZES:-"256 512 1024"}
+sl="$build/scalelab"
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+[ -x "$sl" ] || { echo "bench: build first (make build)" >&2; exit 1; }
+tmp=$(mktemp -d)
+name=scale
+cleanup() { "$sl" down "$name" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+avail_kb() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
+now() { date +%s.%N; }
+
+printf '%6s %9s %12s %12s %14s %10s %12s\n' gpus up_s up_rss_MB kernel_MB allreduce_s down_s mininet_s
+for gpus in $sizes; do
+  hosts=$((gpus / 8))
+  cat > "$tmp/$name.json" <<JSON
+{ "name": "$name", "dilation": 20000,
+  "cluster": { "hosts": $hosts, "gpus_per_host": 8,
+    "scale_up":  { "domain": "host", "bandwidth": "900GB/s", "latency": "1us", "mtu": 9000 },
+    "scale_out": { "nic_bandwidth": "400Gb/s", "latency": "2us", "rails": 8, "spines": 4, "mtu": 4200 } } }
+JSON
+  before=$(avail_kb)
+  t0=$(now)
+  /usr/bin/time -f "%M" -o "$tmp/rss" "$sl" up "$tmp/$name.json" >/dev/null 2>&1
+  t1=$(now)
+  after=$(avail_kb)
+  rss_mb=$(( $(cat "$tmp/rss") / 1024 ))
+  kernel_mb=$(( (before - after) / 1024 ))
+  t2=$(now)
+  if "$sl" bench "$name" all_reduce -b 1M -e 1M -n 1 -w 1 -c 1 --timeout-ms 20000 --wall-timeout 600 > "$tmp/bench.out" 2>&1; then
+    t3=$(now)
+    ar=$(echo "$t3 - $t2" | bc -l)
+    grep -q "Out of bounds values : 0 OK" "$tmp/bench.out" || ar="wrong"
+  else
+    ar="failed"
+    tail -3 "$tmp/bench.out" >&2
+  fi
+  t4=$(now)
+  "$sl" down "$name" >/dev/null
+  t5=$(now)
+  sleep 2  # the kernel frees namespaces asynchronously
+  mn_t=NA
+  if command -v mn >/dev/null && [ "${MININET:-1}" = 1 ]; then
+    m0=$(now)
+    timeout 600 mn --switch lxbr --controller none --topo single,"$gpus" --link tc,bw=100 --test none >/dev/null 2>&1 && mn_t=$(echo "$(now) - $m0" | bc -l)
+    mn -c >/dev/null 2>&1 || true
+    sleep 2
+  fi
+  printf '%6d %9.3f %12d %12d %14s %10.3f %12s\n' "$gpus" "$(echo "$t1 - $t0" | bc -l)" "$rss_mb" "$kernel_mb" "$ar" "$(echo "$t5 - $t4" | bc -l)" "$mn_t"
+done
