@@ -140,6 +140,16 @@ class Drill {
       if (!wait_until(action.at_s)) break;
       apply(live, action, result);
     }
+    // An interrupt ends the workload now, not when its loop would have ended.
+    for (bool stopping = false;;) {
+      std::unique_lock lock(workload_mutex_);
+      if (workload_done_) break;
+      if (g_interrupted && !stopping && group_) {
+        for (std::size_t r = 0; r < plan_.gpu_count(); ++r) group_->signal(r, SIGTERM);
+        stopping = true;
+      }
+      workload_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
     monitor.join();
     quotas_.clear();
     result.interrupted = g_interrupted;
@@ -328,6 +338,7 @@ class Drill {
                   {"rank", r}, {"status", result.members[r].status}, {"launch", launches_}});
       bool ok = result.all_succeeded();
       bool time_left = log_.now() < s_.workload.duration_s - 1;
+      if (g_interrupted) time_left = false;
       if (!ok && s_.workload.restart_on_failure && time_left && !g_interrupted && !result.timed_out) {
         log_.add({{"type", "restart"}, {"launch", launches_ + 1}});
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
