@@ -27,11 +27,30 @@ namespace {
 
 constexpr uint32_t kMagic = 0x534c4156;  // "SLAV"
 
+// Private data of REQ (and REP). `attempt` numbers the active side's attempts to this peer, so the
+// passive side can tell a newer attempt from a stale one.
 struct ConnHello {
   uint32_t magic;
   uint32_t rank;
   uint32_t world;
+  uint32_t attempt;
 };
+
+VerbsCmEvent cm_event_of(rdma_cm_event_type t) {
+  switch (t) {
+    case RDMA_CM_EVENT_ADDR_RESOLVED: return VerbsCmEvent::addr_resolved;
+    case RDMA_CM_EVENT_ROUTE_RESOLVED: return VerbsCmEvent::route_resolved;
+    case RDMA_CM_EVENT_ESTABLISHED: return VerbsCmEvent::established;
+    case RDMA_CM_EVENT_DISCONNECTED: return VerbsCmEvent::disconnected;
+    case RDMA_CM_EVENT_DEVICE_REMOVAL: return VerbsCmEvent::device_removal;
+    case RDMA_CM_EVENT_ADDR_ERROR: return VerbsCmEvent::addr_error;
+    case RDMA_CM_EVENT_ROUTE_ERROR: return VerbsCmEvent::route_error;
+    case RDMA_CM_EVENT_UNREACHABLE: return VerbsCmEvent::unreachable;
+    case RDMA_CM_EVENT_REJECTED: return VerbsCmEvent::rejected;
+    case RDMA_CM_EVENT_CONNECT_ERROR: return VerbsCmEvent::connect_error;
+    default: return VerbsCmEvent::other;
+  }
+}
 
 std::string wc_status_name(ibv_wc_status s) {
   switch (s) {
@@ -84,6 +103,11 @@ class VerbsTransport final : public Transport {
 
   std::string name() const override { return "verbs"; }
 
+  // Every channel is established when this returns, and both of its QPs can receive: the passive side
+  // posts its receives and librdmacm's rdma_accept moves its QP to RTR/RTS before the REP goes out; the
+  // active side posts its receives before the REQ and reaches RTS before it sends the RTU. So ESTABLISHED
+  // on either side means the other side can take a SEND (and rnr_retry covers a receive not yet reposted).
+  // Failed attempts are retried (active side) or awaited again (passive side) until the deadline.
   void connect(const std::vector<PeerRoute>& peers, Deadline deadline) override {
     for (const auto& r : peers) {
       auto c = std::make_unique<Conn>();
@@ -188,7 +212,7 @@ class VerbsTransport final : public Transport {
   }
 
  private:
-  enum class St { idle, resolving_addr, resolving_route, connecting, accepting, established, failed };
+  using St = VerbsConnState;
   struct Arrived {
     int slot;
     std::size_t len, off;
@@ -197,6 +221,7 @@ class VerbsTransport final : public Transport {
     PeerRoute route;
     bool active = false;
     St st = St::idle;
+    uint32_t attempt = 0;  // active: attempts made so far; passive: the attempt being accepted or established
     Clock::time_point retry_at{};
     std::string last_error;  // why the last connection attempt failed
     rdma_cm_id* id = nullptr;
@@ -228,8 +253,21 @@ class VerbsTransport final : public Transport {
   std::byte* send_slot(Conn& c, int s) { return c.mem + static_cast<std::size_t>(s) * o_.slot_bytes; }
   std::byte* recv_slot(Conn& c, int s) { return c.mem + static_cast<std::size_t>(o_.slots + s) * o_.slot_bytes; }
 
+  // A new attempt starts from a clean channel (nothing was ever sent on a channel that is not established).
+  static void fresh_channel(Conn& c) {
+    c.disconnected = false;
+    c.wc_error.clear();
+    c.flush_error.clear();
+    c.fatal.clear();
+    c.arrived.clear();
+    c.staging.clear();
+    c.staging_head = 0;
+  }
+
   void start_connect(Conn& c, Deadline dl) {
     c.last_error.clear();
+    fresh_channel(c);
+    ++c.attempt;
     sockaddr_in src{}, dst{};
     src.sin_family = dst.sin_family = AF_INET;
     if (::inet_pton(AF_INET, c.route.peer_address.c_str(), &dst.sin_addr) != 1)
@@ -313,9 +351,9 @@ class VerbsTransport final : public Transport {
     return ibv_post_recv(c.id->qp, &wr, &bad) == 0;
   }
 
-  rdma_conn_param conn_param(ConnHello& hello) const {
+  rdma_conn_param conn_param(ConnHello& hello, uint32_t attempt) const {
     rdma_conn_param p{};
-    hello = ConnHello{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(world_)};
+    hello = ConnHello{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(world_), attempt};
     p.private_data = &hello;
     p.private_data_len = sizeof hello;
     p.responder_resources = 1;
@@ -361,19 +399,26 @@ class VerbsTransport final : public Transport {
 
   void accept_request(rdma_cm_id* id, const ConnHello& h) {
     const int peer = static_cast<int>(h.rank);
-    if (h.magic != kMagic || static_cast<int>(h.world) != world_ || peer <= rank_ || peer >= world_ || !conns_[peer] ||
-        conns_[peer]->st == St::established || conns_[peer]->id) {
+    const bool valid = h.magic == kMagic && static_cast<int>(h.world) == world_ && peer > rank_ && peer < world_ &&
+                       conns_[peer] && !conns_[peer]->active;
+    const VerbsRequestAction act =
+        valid ? verbs_request_action(conns_[peer]->st, conns_[peer]->attempt, h.attempt) : VerbsRequestAction::reject;
+    if (act == VerbsRequestAction::reject) {
       rdma_reject(id, nullptr, 0);
       rdma_destroy_id(id);
       return;
     }
     Conn& c = *conns_[peer];
+    // Replace: the peer gave the attempt being accepted up (its REJ for it may still be on the way).
+    if (act == VerbsRequestAction::replace) teardown(c);
+    fresh_channel(c);
     c.id = id;
+    c.attempt = h.attempt;
     id->context = &c;
     try {
       setup_resources(c);
       ConnHello mine{};
-      rdma_conn_param p = conn_param(mine);
+      rdma_conn_param p = conn_param(mine, h.attempt);
       if (rdma_accept(id, &p) != 0) throw std::runtime_error("rdma_accept: " + errno_cause(errno));
       c.st = St::accepting;
     } catch (const std::exception& e) {
@@ -386,49 +431,51 @@ class VerbsTransport final : public Transport {
 
   void on_event(Conn& c, rdma_cm_event_type type, int status, Deadline dl) {
     const std::string what = fmt::format("{} (status {})", rdma_event_str(type), status);
-    switch (type) {
-      case RDMA_CM_EVENT_ADDR_RESOLVED:
+    switch (verbs_cm_action(cm_event_of(type), c.st, c.active)) {
+      case VerbsCmAction::ignore:
+        // E.g. RDMA_CM_EVENT_UNREACHABLE (status -110) on an established channel: rdma_cm's netevent
+        // notifier ("RDMA/core: Add a netevent notifier to cma") sends it to every RoCE id it finds by
+        // (ifindex, destination IP) for a neighbour update whose MAC differs from the id's next hop. It
+        // ignores network namespaces, so gpu2 resolving 198.19.0.2 on its nic0 (ifindex 3) hits gpu3's
+        // routed id to 198.19.0.2 on its nic0 (also ifindex 3, next hop = the leaf's gateway MAC). The QP
+        // is untouched, and a real path failure still surfaces as a work-completion error.
+        if (c.st == St::established && type != RDMA_CM_EVENT_TIMEWAIT_EXIT)
+          c.last_error = what + " on the established connection, ignored";
+        return;
+      case VerbsCmAction::resolve_route:
         if (rdma_resolve_route(c.id, std::max(1, std::min(o_.resolve_timeout_ms, dl.poll_ms()))) != 0)
           retry_later(c, "rdma_resolve_route: " + errno_cause(errno));
         else
           c.st = St::resolving_route;
         return;
-      case RDMA_CM_EVENT_ROUTE_RESOLVED:
+      case VerbsCmAction::connect:
         try {
           setup_resources(c);
           ConnHello mine{};
-          rdma_conn_param p = conn_param(mine);
+          rdma_conn_param p = conn_param(mine, c.attempt);
           if (rdma_connect(c.id, &p) != 0) throw std::runtime_error("rdma_connect: " + errno_cause(errno));
           c.st = St::connecting;
         } catch (const std::exception& e) {
           retry_later(c, e.what());
         }
         return;
-      case RDMA_CM_EVENT_ESTABLISHED:
+      case VerbsCmAction::mark_established:
         c.st = St::established;
+        c.last_error.clear();
         return;
-      case RDMA_CM_EVENT_ADDR_ERROR:
-      case RDMA_CM_EVENT_ROUTE_ERROR:
-      case RDMA_CM_EVENT_UNREACHABLE:
-      case RDMA_CM_EVENT_REJECTED:
-      case RDMA_CM_EVENT_CONNECT_ERROR:
-        if (c.st == St::established) {
-          c.fatal = what;
-        } else if (c.active) {
-          retry_later(c, what);  // typically: peer not listening yet
-        } else {
-          c.last_error = what;
-          teardown(c);
-          c.st = St::idle;  // the peer retries
-        }
+      case VerbsCmAction::retry:
+        retry_later(c, what);  // typically: peer not listening yet (REJECTED, status 8)
         return;
-      case RDMA_CM_EVENT_DISCONNECTED:
+      case VerbsCmAction::drop_attempt:
+        c.last_error = what;
+        teardown(c);
+        c.st = St::idle;  // the peer dials again
+        return;
+      case VerbsCmAction::mark_disconnected:
         c.disconnected = true;
         return;
-      case RDMA_CM_EVENT_DEVICE_REMOVAL:
+      case VerbsCmAction::fatal:
         c.fatal = what;
-        return;
-      default:
         return;
     }
   }
@@ -608,6 +655,41 @@ std::string read_line(const std::filesystem::path& p) {
 
 std::unique_ptr<Transport> make_verbs_transport(int rank, int world_size, VerbsOptions opts) {
   return std::make_unique<VerbsTransport>(rank, world_size, opts);
+}
+
+VerbsCmAction verbs_cm_action(VerbsCmEvent event, VerbsConnState state, bool active) {
+  using E = VerbsCmEvent;
+  using S = VerbsConnState;
+  using A = VerbsCmAction;
+  const A give_up = active ? A::retry : A::drop_attempt;  // what a failed attempt leads to
+  switch (event) {
+    case E::addr_resolved: return state == S::resolving_addr ? A::resolve_route : A::ignore;
+    case E::route_resolved: return state == S::resolving_route ? A::connect : A::ignore;
+    case E::established:
+      return state == (active ? S::connecting : S::accepting) ? A::mark_established : A::ignore;
+    case E::disconnected:
+      return state == S::established ? A::mark_disconnected : state == S::idle ? A::ignore : give_up;
+    case E::device_removal: return state == S::established ? A::fatal : state == S::idle ? A::ignore : give_up;
+    case E::addr_error:
+    case E::route_error:
+    case E::unreachable:
+    case E::rejected:
+    case E::connect_error:
+      // An attempt's failure. On an established channel such an event is stale or spurious (see
+      // on_event): never fatal there; a broken path shows as IBV_WC_RETRY_EXC_ERR / IBV_WC_WR_FLUSH_ERR.
+      return state == S::established || state == S::idle ? A::ignore : give_up;
+    case E::other: return A::ignore;
+  }
+  return A::ignore;
+}
+
+VerbsRequestAction verbs_request_action(VerbsConnState state, uint32_t accepting_attempt,
+                                        uint32_t request_attempt) {
+  switch (state) {
+    case VerbsConnState::idle: return VerbsRequestAction::accept;
+    case VerbsConnState::established: return VerbsRequestAction::reject;  // the active side never gives one up
+    default: return request_attempt > accepting_attempt ? VerbsRequestAction::replace : VerbsRequestAction::reject;
+  }
 }
 
 std::string rdma_device_for(const std::string& ifname, const std::string& ipv4_address, const std::string& sysfs_root) {
