@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "emulator/cli/cli_support.h"
@@ -10,14 +12,45 @@
 #include "emulator/process/agent_binary.h"
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
+#include "emulator/costmodel/costmodel.h"
 #include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/live_cluster.h"
 
 namespace scalelab::cli {
+namespace {
+
+// Measured (the agents' JSON rows) against the alpha-beta model on the live cluster's own plan.
+void print_model_comparison(const std::string& cluster, const std::string& collective, const std::string& json_path) {
+  std::ifstream in(json_path);
+  auto run = nlohmann::json::parse(in);
+  auto live = runtime::LiveCluster::open(cluster);
+  costmodel::Options options;
+  bool tcp = run.value("transport", nlohmann::json::object()).value("scale_out", "") == "tcp" ||
+             run.value("transport", nlohmann::json::object()).value("scale_up", "") == "tcp";
+  options.transport = tcp ? costmodel::Transport::tcp : costmodel::Transport::ideal;
+  std::string algo = run.value("algo", "auto");
+  double dilation = live.plan().dilation;
+  fmt::print("\n# Model comparison ({} {}, transport {}, dilation {:g}; docs/model.md)\n", collective, algo, tcp ? "tcp" : "ideal", dilation);
+  fmt::print("# {:>12} {:>14} {:>14} {:>8} {:>16}\n", "size (B)", "measured GB/s", "model GB/s", "error", "projected GB/s");
+  double worst = 0;
+  for (const auto& row : run.value("rows", nlohmann::json::array())) {
+    std::uint64_t bytes = row.value("size", row.value("bytes", std::uint64_t{0}));
+    double measured = row.value("busbw_GBps", 0.0);
+    double predicted = costmodel::predicted_emulated_busbw(live.plan(), collective, algo, bytes, options);
+    double error = predicted > 0 ? 100 * (measured - predicted) / predicted : 0;
+    worst = std::max(worst, std::abs(error));
+    fmt::print("  {:>12} {:>14.4f} {:>14.4f} {:>7.1f}% {:>16.2f}\n", bytes, measured, predicted, error, measured * dilation);
+  }
+  fmt::print("# worst |error| {:.1f}%\n", worst);
+}
+
+}  // namespace
 
 void add_bench_command(CLI::App& app) {
   struct Options {
     std::string cluster, collective, json;
     double timeout_s = 600;
+    bool compare_model = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench", "Run a collective on every GPU of a cluster and print it as nccl-tests does "
@@ -27,6 +60,7 @@ void add_bench_command(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"all_reduce", "all_gather", "reduce_scatter", "broadcast", "alltoall", "sendrecv"}));
   cmd->add_option("--json", opts->json, "write the rows (with projected real-cluster busbw) to this file");
+  cmd->add_flag("--compare-model", opts->compare_model, "after the run: measured vs the alpha-beta model's busbw per size, error %, projected real busbw");
   cmd->add_option("--wall-timeout", opts->timeout_s, "end the whole run after this many seconds")->check(CLI::PositiveNumber);
   cmd->allow_extras();
   cmd->callback([opts, cmd] {
@@ -38,6 +72,7 @@ void add_bench_command(CLI::App& app) {
 
     std::vector<std::string> agent_args = {process::agent_binary(), opts->collective};
     for (const auto& extra : cmd->remaining()) agent_args.push_back(extra);
+    if (opts->compare_model && opts->json.empty()) opts->json = dir->path("bench-last.json");
     if (!opts->json.empty()) agent_args.insert(agent_args.end(), {"--json", std::filesystem::absolute(opts->json).string()});
 
     // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.
@@ -58,7 +93,10 @@ void add_bench_command(CLI::App& app) {
     }
     auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->timeout_s)), true);
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
-    if (result.all_succeeded()) return;
+    if (result.all_succeeded()) {
+      if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, std::filesystem::absolute(opts->json).string());
+      return;
+    }
     const auto* first = result.first_failure();
     if (result.timed_out) fail(fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
     fail(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1),

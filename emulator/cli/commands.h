@@ -17,5 +17,7 @@ void add_run_command(CLI::App& app);
 void add_inject_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_run_scenario_command(CLI::App& app);
+void add_model_command(CLI::App& app);
+void add_graph_command(CLI::App& app);
 
 }  // namespace scalelab::cli

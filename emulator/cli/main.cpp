@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_inject_command(app);
   add_run_scenario_command(app);
+  add_model_command(app);
+  add_graph_command(app);
   add_vm_command(app);
   add_doctor_command(app);
   add_clean_command(app);

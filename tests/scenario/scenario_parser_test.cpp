@@ -29,7 +29,8 @@ void expect_rejected(const std::string& text, const std::string& pointer, const 
 
 TEST(ScenarioParser, EveryShippedScenarioParses) {
   int n = 0;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(SCALELAB_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& f : std::filesystem::recursive_directory_iterator(std::string(SCALELAB_SOURCE_DIR) + "/scenarios")) {
+    if (!f.is_regular_file() || f.path().extension() != ".json") continue;
     auto s = load_scenario(f.path().string());
     EXPECT_FALSE(s.expectations.empty()) << f.path();
     n++;
