@@ -88,38 +88,6 @@ void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double
   busbw = algbw * bus_factor(c, nranks);
 }
 
-std::optional<std::size_t> parse_size(std::string_view s) {
-  const std::string str(s);
-  const char* b = str.c_str();
-  char* end = nullptr;
-  const double v = std::strtod(b, &end);
-  if (end == b || !(v >= 0) || !std::isfinite(v)) return std::nullopt;
-  while (*end == ' ') ++end;
-  double mult = 1;
-  switch (*end) {
-    case '\0': break;
-    case 'G': case 'g': mult = 1024.0 * 1024 * 1024; ++end; break;
-    case 'M': case 'm': mult = 1024.0 * 1024; ++end; break;
-    case 'K': case 'k': mult = 1024.0; ++end; break;
-    default: return std::nullopt;
-  }
-  if (*end == 'B' || *end == 'b') ++end;  // "32MB"
-  if (*end != '\0') return std::nullopt;
-  return static_cast<std::size_t>(v * mult);
-}
-
-std::vector<std::size_t> size_sweep(std::size_t minbytes, std::size_t maxbytes, std::size_t stepfactor,
-                                    std::size_t stepbytes) {
-  std::vector<std::size_t> out;
-  for (std::size_t s = minbytes; s <= maxbytes;) {
-    out.push_back(s);
-    const std::size_t next = stepfactor > 1 ? s * stepfactor : s + stepbytes;
-    if (next <= s) break;  // no progress (factor on 0, stepbytes 0) or overflow
-    s = next;
-  }
-  return out;
-}
-
 std::string format_time_us(double us) {
   if (us >= 10000.0) return fmt::sprintf("%7.0f", us);
   if (us >= 100.0) return fmt::sprintf("%7.1f", us);

@@ -1,6 +1,8 @@
 // nccl-tests conventions: per-collective buffer counts, algbw/busbw, the size sweep, the table.
 #pragma once
 
+#include "collectives/sizes.h"  // parse_size, size_sweep
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -32,11 +34,6 @@ double bus_factor(Collective c, int nranks);
 void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double seconds, int nranks, double& algbw,
             double& busbw);
 
-// "32M", "1K", "1.5G", "4096" (K/M/G = powers of 1024, as nccl-tests' parsesize).
-std::optional<std::size_t> parse_size(std::string_view s);
-// min, then *factor (factor > 1) or +stepbytes, while <= max.
-std::vector<std::size_t> size_sweep(std::size_t minbytes, std::size_t maxbytes, std::size_t stepfactor,
-                                    std::size_t stepbytes);
 
 struct Result {
   double time_us = 0, algbw = 0, busbw = 0;
