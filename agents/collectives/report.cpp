@@ -11,29 +11,6 @@
 
 namespace scalelab::agent {
 
-std::optional<Collective> parse_collective(std::string_view s) {
-  // Accept nccl-tests binary names too ("all_reduce_perf").
-  if (s.size() > 5 && s.substr(s.size() - 5) == "_perf") s.remove_suffix(5);
-  if (s == "all_reduce" || s == "allreduce") return Collective::all_reduce;
-  if (s == "all_gather" || s == "allgather") return Collective::all_gather;
-  if (s == "reduce_scatter" || s == "reducescatter") return Collective::reduce_scatter;
-  if (s == "broadcast" || s == "bcast") return Collective::broadcast;
-  if (s == "alltoall" || s == "all_to_all") return Collective::alltoall;
-  if (s == "sendrecv" || s == "send_recv") return Collective::sendrecv;
-  return std::nullopt;
-}
-
-std::string_view collective_name(Collective c) {
-  switch (c) {
-    case Collective::all_reduce: return "all_reduce";
-    case Collective::all_gather: return "all_gather";
-    case Collective::reduce_scatter: return "reduce_scatter";
-    case Collective::broadcast: return "broadcast";
-    case Collective::alltoall: return "alltoall";
-    case Collective::sendrecv: return "sendrecv";
-  }
-  return "?";
-}
 
 bool is_reduction(Collective c) { return c == Collective::all_reduce || c == Collective::reduce_scatter; }
 bool is_rooted(Collective c) { return c == Collective::broadcast; }
@@ -67,18 +44,6 @@ CollCounts coll_counts(Collective c, std::size_t count, int nranks) {
   return k;
 }
 
-double bus_factor(Collective c, int nranks) {
-  const double n = nranks;
-  switch (c) {
-    case Collective::all_reduce: return 2.0 * (n - 1) / n;
-    case Collective::all_gather:
-    case Collective::reduce_scatter:
-    case Collective::alltoall: return (n - 1) / n;
-    case Collective::broadcast:
-    case Collective::sendrecv: return 1.0;
-  }
-  return 1.0;
-}
 
 void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double seconds, int nranks, double& algbw,
             double& busbw) {

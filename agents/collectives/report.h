@@ -1,7 +1,7 @@
 // nccl-tests conventions: per-collective buffer counts, algbw/busbw, the size sweep, the table.
 #pragma once
 
-#include "collectives/sizes.h"  // parse_size, size_sweep
+#include "collectives/nccl_conventions.h"  // Collective, bus_factor, parse_size, size_sweep
 
 #include <cstddef>
 #include <cstdint>
@@ -14,9 +14,6 @@
 
 namespace scalelab::agent {
 
-enum class Collective { all_reduce, all_gather, reduce_scatter, broadcast, alltoall, sendrecv };
-std::optional<Collective> parse_collective(std::string_view s);
-std::string_view collective_name(Collective c);
 bool is_reduction(Collective c);  // all_reduce, reduce_scatter
 bool is_rooted(Collective c);     // broadcast
 
@@ -27,9 +24,6 @@ struct CollCounts {
 };
 CollCounts coll_counts(Collective c, std::size_t count, int nranks);
 
-// busbw = algbw x factor: all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n;
-// broadcast, sendrecv 1.
-double bus_factor(Collective c, int nranks);
 // algbw in GB/s (1e9) from the parameter count (elements per rank, as nccl-tests' getBw).
 void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double seconds, int nranks, double& algbw,
             double& busbw);

@@ -1,6 +1,5 @@
 #include "emulator/costmodel/costmodel.h"
 
-#include "collectives/sizes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -23,16 +22,6 @@ using detail::Message;
 
 // ---- names
 
-std::optional<Collective> parse_collective(std::string_view s) {
-  if (s.size() > 5 && s.substr(s.size() - 5) == "_perf") s.remove_suffix(5);
-  if (s == "all_reduce" || s == "allreduce") return Collective::all_reduce;
-  if (s == "all_gather" || s == "allgather") return Collective::all_gather;
-  if (s == "reduce_scatter" || s == "reducescatter") return Collective::reduce_scatter;
-  if (s == "broadcast" || s == "bcast") return Collective::broadcast;
-  if (s == "alltoall" || s == "all_to_all") return Collective::alltoall;
-  if (s == "sendrecv" || s == "send_recv") return Collective::sendrecv;
-  return std::nullopt;
-}
 
 std::optional<Algorithm> parse_algorithm(std::string_view s) {
   if (s == "auto") return Algorithm::automatic;
@@ -53,17 +42,7 @@ std::optional<Ecmp> parse_ecmp(std::string_view s) {
   return std::nullopt;
 }
 
-std::string_view to_string(Collective c) {
-  switch (c) {
-    case Collective::all_reduce: return "all_reduce";
-    case Collective::all_gather: return "all_gather";
-    case Collective::reduce_scatter: return "reduce_scatter";
-    case Collective::broadcast: return "broadcast";
-    case Collective::alltoall: return "alltoall";
-    case Collective::sendrecv: return "sendrecv";
-  }
-  return "?";
-}
+std::string_view to_string(Collective c) { return agent::collective_name(c); }
 
 std::string_view to_string(Algorithm a) {
   switch (a) {
@@ -77,18 +56,6 @@ std::string_view to_string(Algorithm a) {
 std::string_view to_string(Transport t) { return t == Transport::tcp ? "tcp" : "ideal"; }
 std::string_view to_string(Ecmp e) { return e == Ecmp::collide ? "collide" : "spread"; }
 
-double bus_factor(Collective c, int nranks) {
-  const double n = nranks;
-  switch (c) {
-    case Collective::all_reduce: return 2.0 * (n - 1) / n;
-    case Collective::all_gather:
-    case Collective::reduce_scatter:
-    case Collective::alltoall: return (n - 1) / n;
-    case Collective::broadcast:
-    case Collective::sendrecv: return 1.0;
-  }
-  return 1.0;
-}
 
 double transport_efficiency(Transport t, std::uint32_t mtu) {
   if (t == Transport::ideal || mtu <= 52) return 1.0;

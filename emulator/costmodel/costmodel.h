@@ -24,18 +24,19 @@
 #include <vector>
 
 #include "emulator/model/topology.h"
+#include "collectives/nccl_conventions.h"
 #include "emulator/plan/plan.h"
 
 namespace scalelab::costmodel {
 
-enum class Collective { all_reduce, all_gather, reduce_scatter, broadcast, alltoall, sendrecv };
+using Collective = agent::Collective;  // the agents' collectives, as nccl-tests names them
 enum class Algorithm { automatic, ring, hier };  // all_reduce only; the others have one algorithm each
 enum class Transport { ideal, tcp };             // tcp: payload per wire byte (mtu-52)/(mtu+14)
 enum class Ecmp { spread, collide };             // spread: flows split evenly over equal-cost next hops;
                                                  // collide: every flow takes the first (worst hashing)
 
 // Names as the agents and nccl-tests spell them ("all_reduce", "allreduce", "all_reduce_perf", …).
-std::optional<Collective> parse_collective(std::string_view text);
+using agent::parse_collective;
 std::optional<Algorithm> parse_algorithm(std::string_view text);  // "auto" | "ring" | "hier"
 std::optional<Transport> parse_transport(std::string_view text);  // "ideal" | "tcp"
 std::optional<Ecmp> parse_ecmp(std::string_view text);            // "spread" | "collide"
@@ -44,9 +45,7 @@ std::string_view to_string(Algorithm a);
 std::string_view to_string(Transport t);
 std::string_view to_string(Ecmp e);
 
-// nccl-tests' busbw factor: all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n;
-// broadcast, sendrecv 1.
-double bus_factor(Collective c, int nranks);
+using agent::bus_factor;  // nccl-tests' busbw factors
 
 // The fraction of a link's rate that is TCP payload: (mtu-52)/(mtu+14) — 20 B IPv4, 20 B TCP and
 // 12 B timestamp option per segment, 14 B Ethernet header counted by htb. 1 for Transport::ideal.
