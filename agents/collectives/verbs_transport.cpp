@@ -278,6 +278,7 @@ class VerbsTransport final : public Transport {
       retry_later(c, "rdma_create_id: " + errno_cause(errno));
       return;
     }
+    set_ack_timeout(c.id);
     const int tmo = std::max(1, std::min(o_.resolve_timeout_ms, dl.poll_ms()));
     if (rdma_resolve_addr(c.id, have_src ? reinterpret_cast<sockaddr*>(&src) : nullptr,
                           reinterpret_cast<sockaddr*>(&dst), tmo) != 0) {
@@ -285,6 +286,14 @@ class VerbsTransport final : public Transport {
       return;
     }
     c.st = St::resolving_addr;
+  }
+
+  // The QP's local ACK timeout, 4.096 us × 2^18 ≈ 1.07 s. rdma_cm's default (~67 ms here) is
+  // shorter than an emulated fabric's round trip once dilation stretches link latencies to
+  // milliseconds and a TCG guest adds its own; retries then run out on a healthy link.
+  static void set_ack_timeout(rdma_cm_id* id) {
+    std::uint8_t timeout = 18;
+    rdma_set_option(id, RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT, &timeout, sizeof timeout);
   }
 
   void retry_later(Conn& c, std::string why) {
@@ -416,6 +425,7 @@ class VerbsTransport final : public Transport {
     c.attempt = h.attempt;
     id->context = &c;
     try {
+      set_ack_timeout(id);
       setup_resources(c);
       ConnHello mine{};
       rdma_conn_param p = conn_param(mine, h.attempt);
