@@ -244,23 +244,9 @@ Request TcpTransport::irecv(int peer, void* buf, std::size_t len) {
 }
 
 bool TcpTransport::drain_staging(Chan& c) {
-  bool moved = false;
-  while (!c.recvs.empty() && c.staging_head < c.staging.size()) {
-    auto& op = *c.recvs.front();
-    const std::size_t n = std::min(op.len - op.done, c.staging.size() - c.staging_head);
-    std::memcpy(op.buf + op.done, c.staging.data() + c.staging_head, n);
-    op.done += n;
-    c.staging_head += n;
-    moved = true;
-    if (op.done == op.len) {
-      op.complete = true;
-      c.recvs.pop_front();
-    }
-  }
-  if (c.staging_head == c.staging.size()) {
-    c.staging.clear();
-    c.staging_head = 0;
-  } else if (c.staging_head > (1u << 20) && c.staging_head * 2 > c.staging.size()) {
+  const bool moved = drain_staged(c.staging, c.staging_head, c.recvs);
+  // A long-lived partly consumed buffer is compacted so it cannot grow without bound.
+  if (c.staging_head > (1u << 20) && c.staging_head * 2 > c.staging.size()) {
     c.staging.erase(c.staging.begin(), c.staging.begin() + static_cast<long>(c.staging_head));
     c.staging_head = 0;
   }

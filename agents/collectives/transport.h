@@ -5,7 +5,10 @@
 // a deadline. This is the split gloo makes between algorithms and transport pairs.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,7 +69,32 @@ class Transport {
   virtual void close() noexcept = 0;
 };
 
-// Helper for implementations.
+// Helpers for implementations.
+
+// Copies bytes that arrived before their receive was posted into the posted receives, oldest
+// first, completing those it fills; empties the staging buffer once all of it is consumed.
+// Returns whether anything moved.
+inline bool drain_staged(std::vector<std::byte>& staging, std::size_t& head, std::deque<std::shared_ptr<OpState>>& recvs) {
+  bool moved = false;
+  while (!recvs.empty() && head < staging.size()) {
+    auto& op = *recvs.front();
+    const std::size_t n = std::min(op.len - op.done, staging.size() - head);
+    std::memcpy(op.buf + op.done, staging.data() + head, n);
+    op.done += n;
+    head += n;
+    moved = true;
+    if (op.done == op.len) {
+      op.complete = true;
+      recvs.pop_front();
+    }
+  }
+  if (head == staging.size()) {
+    staging.clear();
+    head = 0;
+  }
+  return moved;
+}
+
 inline std::shared_ptr<OpState> make_op(OpState::Kind kind, int peer, const void* buf, std::size_t len) {
   auto s = std::make_shared<OpState>();
   s->kind = kind;

@@ -548,24 +548,8 @@ class VerbsTransport final : public Transport {
   }
 
   bool deliver(Conn& c) {
-    bool moved = false;
     // Staged bytes first (they arrived earlier), then receive slots in arrival order.
-    while (!c.recvs.empty() && c.staging_head < c.staging.size()) {
-      auto& op = *c.recvs.front();
-      const std::size_t n = std::min(op.len - op.done, c.staging.size() - c.staging_head);
-      std::memcpy(op.buf + op.done, c.staging.data() + c.staging_head, n);
-      op.done += n;
-      c.staging_head += n;
-      moved = true;
-      if (op.done == op.len) {
-        op.complete = true;
-        c.recvs.pop_front();
-      }
-    }
-    if (c.staging_head == c.staging.size()) {
-      c.staging.clear();
-      c.staging_head = 0;
-    }
+    bool moved = drain_staged(c.staging, c.staging_head, c.recvs);
     while (!c.arrived.empty()) {
       Arrived& a = c.arrived.front();
       if (!c.recvs.empty() && c.staging.empty()) {
