@@ -32,7 +32,10 @@ awk -v l="$loss" 'BEGIN { exit !(l >= 50 && l <= 95) }' || fail "loss $loss% not
 "$SL" inject tiny restore gpu0:nic0 || fail "restore"
 
 # 3. verbs over rxe.
-out=$("$SL" bench tiny all_reduce --transport verbs -b 64K -e 1M -f 4 -n 3 -w 1 -c 1 --timeout-ms 20000) || { echo "$out"; fail "bench over verbs"; }
+# Known flake (see the issue note): under TCG, rxe occasionally drops a burst and an RC QP ends
+# with IBV_WC_RETRY_EXC_ERR on a healthy link. One retry, with the first failure printed.
+bench() { "$SL" bench tiny all_reduce --transport verbs -b 64K -e 1M -f 4 -n 3 -w 1 -c 1 --timeout-ms 20000; }
+out=$(bench) || { echo "$out"; echo "WARNING: verbs bench failed once; retrying"; out=$(bench) || { echo "$out"; fail "bench over verbs (twice)"; }; }
 echo "$out"
 echo "$out" | grep -q "# Transport: scale_up=verbs scale_out=verbs" || fail "the verbs transport was not used on both tiers"
 echo "$out" | grep -q "# Out of bounds values : 0 OK" || fail "#wrong is not 0"
