@@ -27,6 +27,7 @@ nl::Capability probe_cgroups() {
 const char* remedy(const std::string& name) {
   if (name == "netem") return "link latency/jitter/loss: use a kernel with CONFIG_NET_SCH_NETEM, or `scalelab vm -- …`";
   if (name == "vm") return "install qemu-system-x86 (make deps) for `scalelab vm`";
+  if (name == "rps") return "in-order delivery on multi-core machines: Linux >= 6.5 with CONFIG_RPS, or `scalelab vm -- …` (verbs over rxe may retry or fail without it)";
   if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";
   return "required: scalelab cannot build clusters without it";
 }

@@ -18,6 +18,7 @@
 #include "emulator/netlink/links.h"
 #include "emulator/netlink/qdiscs.h"
 #include "emulator/netlink/route_socket.h"
+#include "emulator/netlink/rps.h"
 
 #ifndef NETLINK_RDMA
 #define NETLINK_RDMA 20
@@ -80,6 +81,13 @@ void probe_in_scratch_namespace(KernelCapabilities& caps) {
     caps.items.push_back(attempt("netem", false, [&] {
       set_netem(sock, 10, {1'000'000, 0, 0.0, 1000});
       return std::string("sch_netem delay/jitter/loss");
+    }));
+    caps.items.push_back(attempt("rps", false, [&] {
+      if (!has_rps_default_mask(self))
+        throw std::runtime_error(
+            "no per-namespace net.core.rps_default_mask (Linux < 6.5 or no CONFIG_RPS): a flow through veth can be "
+            "reordered between two CPUs' backlogs; TCP copes, rxe RC queue pairs NAK and can exhaust their retries");
+      return std::string("per-flow receive steering (net.core.rps_default_mask), so no flow is reordered");
     }));
     ::close(self);
   });

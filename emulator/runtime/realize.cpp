@@ -16,6 +16,7 @@
 #include "emulator/netlink/rdma_link.h"
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/routes.h"
+#include "emulator/netlink/rps.h"
 #include "emulator/plan/plan_json.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/parallel.h"
@@ -61,6 +62,8 @@ class Realizer {
       nl::write_sysctl(fd, "net/ipv6/conf/all/disable_ipv6", "1");
       nl::write_sysctl(fd, "net/ipv6/conf/default/disable_ipv6", "1");
       if (ns.forwarding) nl::write_sysctl(fd, "net/ipv4/ip_forward", "1");
+      // Before any interface exists, so every veth and bridge keeps each flow in order (rps.h).
+      if (!rps_mask_.empty()) nl::set_rps_default_mask(fd, rps_mask_);
       live.socket.emplace(fd);
       nl::set_link_up(*live.socket, kLoopbackIfindex, true);
       if (ns.has_bridge) nl::create_bridge(*live.socket, "br0", plan::kBridgeIfindex, ns.bridge_mtu);
@@ -149,6 +152,7 @@ class Realizer {
   }
 
   void set_netem_available(bool available) { netem_ = available; }
+  void set_rps_mask(std::string mask) { rps_mask_ = std::move(mask); }
   // Unwinds a failed bring-up: closing a created namespace's handle removes it.
   void remove_all() {
     for (auto& l : live_) l.socket.reset(), l.netns.reset();
@@ -166,6 +170,7 @@ class Realizer {
   std::vector<LiveNamespace> live_;
   std::vector<std::vector<std::size_t>> far_ends_;  // per namespace: interface indexes
   bool netem_ = false;
+  std::string rps_mask_;  // empty: the kernel cannot steer per namespace
   std::mutex counts_mutex_;
   RealizeReport report_;
 };
@@ -210,6 +215,7 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source}};
   Realizer realizer(plan, options, dir);
   realizer.set_netem_available(netem);
+  if (caps.has("rps")) realizer.set_rps_mask(nl::online_cpu_mask());
   try {
     dir.write_json("state.json", state);
     dir.write_json("plan.json", plan::plan_to_json(plan));
