@@ -117,6 +117,23 @@ TEST(HtmlReport, ChartDataHasOneSeriesPerRankAndTheFaults) {
   EXPECT_EQ(data["rankEvents"].size(), 1u);
 }
 
+TEST(HtmlReport, MarksFailedExitsButOnlyListsCleanOnes) {
+  auto events = testing::sample_events();
+  events.push_back({{"t", 9.5}, {"type", "rank_exit"}, {"rank", 0}, {"status", 0}});
+  events.push_back({{"t", 9.55}, {"type", "rank_exit"}, {"rank", 2}, {"status", 3}});
+  auto html = html_report(events, kFakeLibrary);
+  const std::string open = "<script type=\"application/json\" id=\"report-data\">";
+  auto from = html.find(open) + open.size();
+  auto data = json::parse(html.substr(from, html.find("</script>", from) - from));
+  // The agent error and rank 2's exit 3 are marked; rank 0's clean exit is not.
+  ASSERT_EQ(data["rankEvents"].size(), 2u);
+  EXPECT_EQ(data["rankEvents"][1]["rank"], 2);
+  EXPECT_EQ(data["rankEvents"][1]["type"], "rank_exit");
+  // The table still lists all three.
+  EXPECT_NE(html.find("exit status 0"), std::string::npos);
+  EXPECT_NE(html.find("exit status 3"), std::string::npos);
+}
+
 TEST(HtmlReport, InlinesTheLibraryAndLoadsNothing) {
   const std::string library = real_library();
   ASSERT_NE(library.find("Chart.js v4."), std::string::npos);

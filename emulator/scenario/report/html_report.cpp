@@ -342,7 +342,9 @@ std::string html_report(const std::vector<json>& events, const std::string& char
   for (const json* e : rank_events) {
     auto t = number_field(*e, "t");
     auto rank = rank_of(*e);
-    if (t && rank) chart["rankEvents"].push_back({{"t", *t}, {"rank", *rank}, {"type", event_type(*e)}});
+    // A clean exit is the normal end of a rank: the table lists it, the chart marks only failures.
+    const bool failure = event_type(*e) == "agent_error" || integer_field(*e, "status").value_or(-1) != 0;
+    if (t && rank && failure) chart["rankEvents"].push_back({{"t", *t}, {"rank", *rank}, {"type", event_type(*e)}});
   }
 
   // ---- the page
