@@ -43,32 +43,29 @@ TEST(OnlineCpuMask, CoversEveryOnlineCpu) {
 
 class RpsDefaultMaskTest : public test::NetnsTest {};
 
-std::string read_mask_inside(int netns_fd) {
-  ThreadNetnsGuard inside(netns_fd);
+// /proc/sys/net resolves to the reading thread's network namespace.
+std::string read_mask() {
   std::ifstream f("/proc/sys/net/core/rps_default_mask");
   std::string s;
   std::getline(f, s);
   return s;
 }
 
+std::string read_mask_inside(int netns_fd) {
+  ThreadNetnsGuard inside(netns_fd);
+  return read_mask();
+}
+
 TEST_F(RpsDefaultMaskTest, SetsTheNamespacesOwnMaskAndLeavesTheHostsAlone) {
   auto& ns = make_netns("rps");
   if (!has_rps_default_mask(ns.fd()))
     GTEST_SKIP() << "this kernel has no per-namespace net.core.rps_default_mask (needs Linux >= 6.5 with CONFIG_RPS)";
-  const std::string host_before = [] {
-    std::ifstream f("/proc/sys/net/core/rps_default_mask");
-    std::string s;
-    std::getline(f, s);
-    return s;
-  }();
+  const std::string host_before = read_mask();
   EXPECT_EQ(read_mask_inside(ns.fd()).find_first_not_of("0,"), std::string::npos) << "a new namespace starts without RPS";
   set_rps_default_mask(ns.fd(), cpu_mask_from_list("0"));
   const std::string inside = read_mask_inside(ns.fd());
   EXPECT_NE(inside.find('1'), std::string::npos) << inside;
-  std::ifstream host("/proc/sys/net/core/rps_default_mask");
-  std::string host_after;
-  std::getline(host, host_after);
-  EXPECT_EQ(host_after, host_before);
+  EXPECT_EQ(read_mask(), host_before);
 }
 
 TEST_F(RpsDefaultMaskTest, ProbeAgreesWithTheSysctl) {
