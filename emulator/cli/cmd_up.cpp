@@ -79,12 +79,13 @@ void add_up_command(CLI::App& app) {
     if (opts->json) {
       fmt::print("{}\n", nlohmann::json{{"cluster", plan.cluster}, {"seconds", report.seconds}, {"namespaces", report.namespaces},
                                          {"veth_pairs", report.veths}, {"qdiscs", report.qdiscs}, {"routes", report.routes},
-                                         {"addresses", report.addresses}, {"rdma_devices", report.rdma_devices}, {"dilation", plan.dilation}, {"warnings", report.warnings},
+                                         {"addresses", report.addresses}, {"rdma_devices", report.rdma_devices}, {"dilation", plan.dilation}, {"warnings", report.warnings}, {"notes", report.notes},
                                          {"cluster_file", std::string(runtime::kStateRoot) + "/" + plan.cluster + "/cluster.json"}}
                              .dump(2));
       return;
     }
     for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
+    for (const auto& n : report.notes) fmt::print(stderr, "note: {}\n", n);
     fmt::print("cluster {} up in {:.3f} s: {} GPUs, {} namespaces, {} veth pairs, {} qdiscs, {} routes, {} rxe devices (dilation {:g})\n",
                plan.cluster, report.seconds, plan.gpu_count(), report.namespaces, report.veths, report.qdiscs, report.routes,
                report.rdma_devices, plan.dilation);

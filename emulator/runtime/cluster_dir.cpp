@@ -49,7 +49,8 @@ std::vector<std::string> ClusterDir::list() {
   if (DIR* d = opendir(kStateRoot)) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
+      // Clusters are directories; files beside them (host-neighbour-limits.json) are not.
+      if (n != "." && n != ".." && std::filesystem::is_directory(std::string(kStateRoot) + "/" + n)) names.push_back(n);
     }
     closedir(d);
   }

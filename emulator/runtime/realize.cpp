@@ -17,8 +17,10 @@
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/routes.h"
 #include "emulator/netlink/rps.h"
+#include "emulator/plan/neighbours.h"
 #include "emulator/plan/plan_json.h"
 #include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/neighbour_limits.h"
 #include "emulator/runtime/parallel.h"
 
 namespace scalelab::runtime {
@@ -212,12 +214,16 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
                              "); use `scalelab vm -- …`");
 
   ClusterDir dir = ClusterDir::claim(plan.cluster);
-  nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source}};
+  const std::uint64_t neighbour_entries = plan::neighbour_entries_bound(plan);
+  nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source},
+                          {"neighbour_entries", neighbour_entries}};
   Realizer realizer(plan, options, dir);
   realizer.set_netem_available(netem);
   if (caps.has("rps")) realizer.set_rps_mask(nl::online_cpu_mask());
+  std::vector<std::string> notes;
   try {
     dir.write_json("state.json", state);
+    if (auto raised = fit_host_neighbour_limits(plan.cluster, neighbour_entries)) notes.push_back(*raised);
     dir.write_json("plan.json", plan::plan_to_json(plan));
     auto topology = model::topology_to_json(plan.topology);
     topology["dilation"] = plan.dilation;  // as resolved, so the rebuilt plan is this one
@@ -236,6 +242,7 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
     // Namespaces first, journal last: a crash in between still leaves a journal to replay.
     realizer.remove_all();
     dir.remove();
+    restore_host_neighbour_limits_if_idle();
     throw;
   }
   realizer.keep_all();
@@ -243,6 +250,7 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   report.namespaces = plan.namespaces.size();
   report.veths = plan.veths.size();
   report.warnings = std::move(warnings);
+  report.notes = std::move(notes);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

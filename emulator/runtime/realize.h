@@ -18,6 +18,7 @@ struct RealizeReport {
   double seconds = 0;
   std::size_t namespaces = 0, veths = 0, qdiscs = 0, routes = 0, addresses = 0, rdma_devices = 0;
   std::vector<std::string> warnings;  // e.g. latency not emulated because netem is missing
+  std::vector<std::string> notes;     // host settings changed for the cluster (neighbour_limits.h)
 };
 
 // Throws on failure after removing everything it created (and the cluster directory).

@@ -11,6 +11,7 @@
 
 #include "emulator/netlink/netns.h"
 #include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/neighbour_limits.h"
 
 namespace scalelab::runtime {
 namespace {
@@ -62,6 +63,7 @@ TeardownReport down(const std::string& cluster) {
   for (auto it = names.rbegin(); it != names.rend(); ++it)
     if (nl::remove_named_netns(*it)) report.removed_namespaces.push_back(*it);
   dir->remove();
+  restore_host_neighbour_limits_if_idle();
   return report;
 }
 
@@ -76,6 +78,7 @@ TeardownReport clean() {
   // Whatever no journal mentions (a journal deleted by hand, a crash between steps).
   for (const auto& name : nl::list_named_netns("sl-"))
     if (nl::remove_named_netns(name)) report.removed_namespaces.push_back(name);
+  restore_host_neighbour_limits_if_idle();
   return report;
 }
 
