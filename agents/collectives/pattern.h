@@ -11,7 +11,9 @@
 namespace scalelab::agent {
 
 // Small integers in [-4, 4]: every partial reduction of up to 64 ranks is exact in every dtype, so
-// the check can be (nearly) exact whatever order the algorithm reduces in.
+// the check can be (nearly) exact whatever order the algorithm reduces in. One pseudo-random
+// sequence per seed, rank r reading it from position r on: element i of a reduction over all ranks
+// is then a window of consecutive positions, which the reference computes in O(count + ranks).
 double input_value(int rank, std::size_t index, uint64_t seed);
 // buf[i] = input_value(rank, first_index + i, seed)
 void fill_input(DType t, void* buf, std::size_t count, int rank, std::size_t first_index, uint64_t seed);
