@@ -130,12 +130,22 @@ std::optional<Capacity> load_capacity(const std::string& path) {
 }
 
 std::uint64_t aggregate_demand_bps(const model::Topology& topology, double dilation) {
-  std::map<std::string, std::uint64_t> fastest;
-  for (const auto& l : topology.links)
-    for (const auto& end : {l.a, l.b})
-      if (const auto* n = topology.find(end); n && n->kind == model::NodeKind::gpu) fastest[end] = std::max(fastest[end], l.params.bandwidth_bps);
+  struct Fastest {
+    std::uint64_t bps = 0;
+    int veths = 0;  // veths a message over that link crosses: 1 to a GPU, 2 through a switch
+  };
+  std::map<std::string, Fastest> fastest;
+  for (const auto& l : topology.links) {
+    for (const auto& [end, other] : {std::pair{l.a, l.b}, std::pair{l.b, l.a}}) {
+      const auto* n = topology.find(end);
+      if (!n || n->kind != model::NodeKind::gpu) continue;
+      const auto* peer = topology.find(other);
+      auto& f = fastest[end];
+      if (l.params.bandwidth_bps > f.bps) f = {l.params.bandwidth_bps, peer && peer->kind == model::NodeKind::gpu ? 1 : 2};
+    }
+  }
   double total = 0;
-  for (const auto& [gpu, bps] : fastest) total += double(bps) / dilation;
+  for (const auto& [gpu, f] : fastest) total += double(f.bps) * f.veths / dilation;
   return static_cast<std::uint64_t>(total);
 }
 

@@ -26,7 +26,8 @@ void store_capacity(const Capacity& capacity, const std::string& path = kCapacit
 std::optional<Capacity> load_capacity(const std::string& path = kCapacityFile);
 
 // What a topology's busiest collective asks of the machine at a dilation: every GPU sending at
-// its fastest link's emulated rate at once.
+// its fastest link's emulated rate at once, counted once per veth the traffic crosses (twice
+// through a switch: GPU → switch → GPU), since the machine forwards every hop.
 std::uint64_t aggregate_demand_bps(const model::Topology& topology, double dilation);
 // The smallest dilation (1, 2, 5, 10, 20, 50, …) whose demand stays under half the capacity.
 double auto_dilation(const model::Topology& topology, std::uint64_t capacity_bps);
