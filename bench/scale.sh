@@ -6,6 +6,8 @@
 # number of hosts (single switch), for a ratio. Target: 1024 GPUs.
 # Deadlines are generous: starting 1024 agents on 2 cores takes minutes, and the first
 # collective waits for the last rank to arrive.
+# Do not send its output to /tmp/*.log: `mn -c` (Mininet's cleanup, run after each Mininet
+# measurement) deletes those.
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}

@@ -102,6 +102,9 @@ struct Plan {
   bool needs_netem() const;
 };
 
+// "sl-<cluster>-<node>": the name under /run/netns of a node's namespace.
+std::string netns_name(const std::string& cluster, const std::string& node);
+
 // Deterministic: the same topology always gives the same plan.
 // `dilation` overrides the topology's own (used after `auto` has been resolved); 0 = keep.
 Plan build_plan(const model::Topology& topology, double dilation = 0);

@@ -20,8 +20,6 @@ const Subnet kInfrastructureBlock{0xC6138000u, 17}; // 198.19.128.0/17: switch/r
 
 constexpr std::uint64_t kAutoDilationCeilingBps = 4'000'000'000;  // until `doctor --capacity` measures it
 
-std::string netns_name(const std::string& cluster, const std::string& node) { return "sl-" + cluster + "-" + node; }
-
 void add_interfaces(const model::Topology& topology, Plan& plan, const std::unordered_map<std::string, std::size_t>& ns_of) {
   std::vector<int> scale_up_count(plan.namespaces.size()), scale_out_count(plan.namespaces.size());
   for (auto& ns : plan.namespaces) {
@@ -154,6 +152,8 @@ TierSummary summarize_tier(const model::Topology& topology, Tier tier, double di
 }
 
 }  // namespace
+
+std::string netns_name(const std::string& cluster, const std::string& node) { return "sl-" + cluster + "-" + node; }
 
 std::size_t Plan::gpu_count() const {
   return std::count_if(namespaces.begin(), namespaces.end(), [](const auto& n) { return n.kind == NodeKind::gpu; });
