@@ -219,9 +219,9 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
                           {"neighbour_entries", neighbour_entries}};
   Realizer realizer(plan, options, dir);
   realizer.set_netem_available(netem);
-  if (caps.has("rps")) realizer.set_rps_mask(nl::online_cpu_mask());
   std::vector<std::string> notes;
   try {
+    if (caps.has("rps")) realizer.set_rps_mask(nl::online_cpu_mask());
     dir.write_json("state.json", state);
     if (auto raised = fit_host_neighbour_limits(plan.cluster, neighbour_entries)) notes.push_back(*raised);
     dir.write_json("plan.json", plan::plan_to_json(plan));
@@ -242,7 +242,11 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
     // Namespaces first, journal last: a crash in between still leaves a journal to replay.
     realizer.remove_all();
     dir.remove();
-    restore_host_neighbour_limits_if_idle();
+    try {
+      restore_host_neighbour_limits_if_idle();
+    } catch (const std::exception&) {
+      // The bring-up's own error is the one to report; `clean` retries the restore.
+    }
     throw;
   }
   realizer.keep_all();
