@@ -42,28 +42,30 @@ double combine(Op op, double a, double b) {
 // Element i of the reduction over ranks 0..n-1 is a window of n consecutive positions,
 // first + i .. first + i + n - 1: a sliding window (running sum, or a monotonic deque for max/min)
 // computes all `count` of them in O(count + n) instead of O(count × n), which at 1024 ranks is the
-// difference between milliseconds and minutes per rank.
+// difference between milliseconds and minutes per rank. Values are recomputed, not stored: the
+// reference is the largest buffer a rank holds (8 bytes per element), and 16 ranks reducing 256 MiB
+// each must fit in memory.
 std::vector<double> reduce_over_ranks(Op op, int nranks, std::size_t first, std::size_t count, uint64_t seed) {
   const std::size_t n = static_cast<std::size_t>(nranks);
-  std::vector<double> h(count + n - 1);
-  for (std::size_t k = 0; k < h.size(); ++k) h[k] = pattern_at(first + k, seed);
+  auto at = [&](std::size_t k) { return pattern_at(first + k, seed); };
   std::vector<double> out(count);
   if (count == 0) return out;
   if (op == Op::sum) {
     double window = 0;  // small integers: every partial sum is exact in double
-    for (std::size_t k = 0; k < n; ++k) window += h[k];
+    for (std::size_t k = 0; k < n; ++k) window += at(k);
     out[0] = window;
-    for (std::size_t i = 1; i < count; ++i) out[i] = window += h[i + n - 1] - h[i - 1];
+    for (std::size_t i = 1; i < count; ++i) out[i] = window += at(i + n - 1) - at(i - 1);
     return out;
   }
-  std::deque<std::size_t> best;  // positions whose values are monotonic (max: decreasing)
-  for (std::size_t k = 0; k < h.size(); ++k) {
-    while (!best.empty() && combine(op, h[best.back()], h[k]) == h[k] && h[best.back()] != h[k]) best.pop_back();
-    best.push_back(k);
+  std::deque<std::pair<std::size_t, double>> best;  // (position, value), values monotonic (max: decreasing)
+  for (std::size_t k = 0; k < count + n - 1; ++k) {
+    const double v = at(k);
+    while (!best.empty() && combine(op, best.back().second, v) == v && best.back().second != v) best.pop_back();
+    best.emplace_back(k, v);
     if (k + 1 < n) continue;
     const std::size_t i = k + 1 - n;  // the window [i, k] is complete
-    while (best.front() < i) best.pop_front();
-    out[i] = h[best.front()];
+    while (best.front().first < i) best.pop_front();
+    out[i] = best.front().second;
   }
   return out;
 }
