@@ -10,6 +10,7 @@
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
 #include "emulator/process/agent_binary.h"
+#include "emulator/plan/plan.h"
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
 #include "emulator/costmodel/costmodel.h"
@@ -83,7 +84,7 @@ void add_bench_command(CLI::App& app) {
 
     // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.
     std::vector<std::string> other_lines;
-    process::ProcessGroup group(process::self_executable(), dir->path("pids"),
+    process::ProcessGroup group(dir->path("pids"),
                                 [&](std::size_t member, const std::string& label, const std::string& line) {
                                   if (member == 0)
                                     fmt::print("{}\n", line);
@@ -95,7 +96,7 @@ void add_bench_command(CLI::App& app) {
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
       std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), opts->cluster + "/" + node, agent_args, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), agent_args, env});
     }
     auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->timeout_s)), true);
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);

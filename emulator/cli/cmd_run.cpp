@@ -7,6 +7,7 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/plan/plan.h"
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
 #include "emulator/runtime/cluster_dir.h"
@@ -34,7 +35,7 @@ void add_run_command(CLI::App& app) {
     auto cluster_file = dir->read_json("cluster.json");
     if (!cluster_file) fail("cluster " + opts->cluster + " has no cluster file yet (is `up` still running?)");
 
-    process::ProcessGroup group(process::self_executable(), dir->path("pids"),
+    process::ProcessGroup group(dir->path("pids"),
                                 [quiet = opts->quiet](std::size_t, const std::string& label, const std::string& line) {
                                   if (!quiet) fmt::print("[{}] {}\n", label, line);
                                 });
@@ -44,7 +45,7 @@ void add_run_command(CLI::App& app) {
       std::vector<std::string> argv;
       for (const auto& a : opts->command) argv.push_back(process::expand_variables(a, env));
       std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), opts->cluster + "/" + node, argv, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), argv, env});
     }
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (opts->timeout_s > 0) deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(opts->timeout_s));

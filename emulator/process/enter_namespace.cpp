@@ -10,21 +10,63 @@
 
 namespace scalelab::process {
 
-std::string enter_node_namespace(const std::string& netns_name) {
-  std::string path = "/run/netns/" + netns_name;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno) + " (is the cluster up?)";
-  if (setns(fd, CLONE_NEWNET) < 0) {
-    int e = errno;
-    close(fd);
-    return "cannot enter " + path + ": " + std::strerror(e);
+namespace {
+const char* hint_for(const char* step, int err) {
+  if (std::strcmp(step, "open") == 0 && err == ENOENT) return " (is the cluster up?)";
+  if (err == EPERM) return " (needs root)";
+  return "";
+}
+void write_all(const char* s) noexcept {
+  std::size_t n = std::strlen(s);
+  while (n > 0) {
+    ssize_t w = ::write(2, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= static_cast<std::size_t>(w);
   }
-  close(fd);
-  if (unshare(CLONE_NEWNS) < 0) return std::string("cannot create a mount namespace: ") + std::strerror(errno);
+}
+}  // namespace
+
+NamespaceEntry::NamespaceEntry(std::string netns_name) : name_(std::move(netns_name)), path_("/run/netns/" + name_) {}
+
+const char* NamespaceEntry::enter() const noexcept {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "open";
+  if (::setns(fd, CLONE_NEWNET) < 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return "setns";
+  }
+  ::close(fd);
+  if (::unshare(CLONE_NEWNS) < 0) return "unshare(CLONE_NEWNS)";
   // Keep the host's mounts from seeing ours, then show this namespace's sysfs.
-  if (mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0) return std::string("cannot make / a slave mount: ") + std::strerror(errno);
-  umount2("/sys", MNT_DETACH);
-  if (mount(netns_name.c_str(), "/sys", "sysfs", 0, nullptr) < 0) return std::string("cannot mount sysfs: ") + std::strerror(errno);
+  if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0) return "mount --make-rslave /";
+  ::umount2("/sys", MNT_DETACH);
+  if (::mount(name_.c_str(), "/sys", "sysfs", 0, nullptr) < 0) return "mount sysfs";
+  return nullptr;
+}
+
+std::string NamespaceEntry::failure_message(const char* step, int err) const {
+  return "cannot enter " + path_ + ": " + step + ": " + std::strerror(err) + hint_for(step, err);
+}
+
+void NamespaceEntry::report_failure(const char* step, int err) const noexcept {
+  // strerrordesc_np returns a static string: no locale lookup, no allocation.
+  const char* desc = ::strerrordesc_np(err);
+  write_all("scalelab: cannot enter ");
+  write_all(path_.c_str());
+  write_all(": ");
+  write_all(step);
+  write_all(": ");
+  write_all(desc ? desc : "unknown error");
+  write_all(hint_for(step, err));
+  write_all("\n");
+}
+
+std::string enter_node_namespace(const std::string& netns_name) {
+  NamespaceEntry entry(netns_name);
+  if (const char* step = entry.enter()) return entry.failure_message(step, errno);
   return {};
 }
 

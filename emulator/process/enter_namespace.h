@@ -7,8 +7,27 @@
 
 namespace scalelab::process {
 
-// Returns an error message, or empty on success. Async-signal-safe enough for a forked child
-// (no allocation after the open of the namespace file).
+// The steps of entering a node's namespace, with every string built up front: a child forked
+// from a multi-threaded parent (the launcher has reader threads) may only make system calls
+// between fork and exec, so enter() allocates nothing.
+class NamespaceEntry {
+ public:
+  explicit NamespaceEntry(std::string netns_name);
+  const std::string& netns_name() const { return name_; }
+  const std::string& path() const { return path_; }  // /run/netns/<name>
+  // nullptr on success; otherwise the step that failed ("open", "setns", …) with errno set.
+  // Async-signal-safe.
+  const char* enter() const noexcept;
+  // "cannot enter /run/netns/x: open: No such file or directory (is the cluster up?)"
+  std::string failure_message(const char* step, int err) const;
+  // Writes failure_message to fd 2 without allocating (in a forked child).
+  void report_failure(const char* step, int err) const noexcept;
+
+ private:
+  std::string name_, path_;
+};
+
+// Returns an error message, or empty on success.
 std::string enter_node_namespace(const std::string& netns_name);
 
 // Replaces this process with argv inside the namespace. Returns only on failure (message).

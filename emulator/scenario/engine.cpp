@@ -17,6 +17,7 @@
 
 #include "emulator/model/units.h"
 #include "emulator/netlink/capabilities.h"
+#include "emulator/plan/plan.h"
 #include "emulator/plan/shaping.h"
 #include "emulator/process/agent_binary.h"
 #include "emulator/process/process_group.h"
@@ -281,14 +282,14 @@ class Drill {
   void launch_workload() {
     auto dir = runtime::ClusterDir::open(plan_.cluster);
     auto sink = [this](std::size_t member, const std::string&, const std::string& line) { on_line(static_cast<int>(member), line); };
-    auto group = std::make_unique<process::ProcessGroup>(process::self_executable(), dir->path("pids"), sink);
+    auto group = std::make_unique<process::ProcessGroup>(dir->path("pids"), sink);
     const auto& ranks = cluster_file_["ranks"];
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(cluster_file_, r, dir->path("cluster.json"));
       std::vector<std::string> argv;
       for (const auto& arg : workload_argv()) argv.push_back(process::expand_variables(arg, env));
       std::string node = ranks[r]["node"];
-      group->launch({fmt::format("rank {}", r), plan_.cluster + "/" + node, argv, env});
+      group->launch({fmt::format("rank {}", r), plan::netns_name(plan_.cluster, node), argv, env});
     }
     std::lock_guard lock(workload_mutex_);
     group_ = std::move(group);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "cluster_fixture.h"
 
@@ -20,6 +21,31 @@ TEST(Run, EveryRankRunsInItsOwnNamespaceWithItsEnvironment) {
                            std::to_string(rank % 2) + "/2 " + address;
     EXPECT_NE(r.output.find(expected), std::string::npos) << "missing: " << expected << "\n" << r.output;
   }
+}
+
+TEST(Run, EveryRankSeesItsOwnNamespacesSysfs) {
+  SCALELAB_REQUIRE_ROOT();
+  fixtures::LiveCluster cluster(fixtures::shipped_topology("tiny.json"));
+  // rxe GIDs and rps_cpus are read from sysfs, which shows the namespace that mounted it.
+  auto r = fixtures::run_scalelab({"run", cluster.name(), "--", "sh", "-c",
+                                   "[ -e /sys/class/net/nic0 ] && echo \"sysfs $(ls /sys/class/net | tr '\\n' ' ')\""});
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (int rank = 0; rank < 4; ++rank) {
+    const std::string node = "gpu" + std::to_string(rank);
+    EXPECT_NE(r.output.find("[rank " + std::to_string(rank) + " " + node + "] sysfs "), std::string::npos) << r.output;
+  }
+  for (const auto& host_iface : std::filesystem::directory_iterator("/sys/class/net")) {
+    const std::string name = host_iface.path().filename();
+    if (name == "lo") continue;
+    EXPECT_EQ(r.output.find(" " + name + " "), std::string::npos) << "a rank saw the host's " << name << ": " << r.output;
+  }
+}
+
+TEST(Run, ANodeOfAClusterThatIsGoneEndsWithANamedError) {
+  SCALELAB_REQUIRE_ROOT();
+  auto r = fixtures::run_scalelab({"run", "no-such-cluster", "--", "true"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("no cluster named \"no-such-cluster\""), std::string::npos) << r.output;
 }
 
 TEST(Run, OneFailingRankEndsTheOthersAndSetsTheExitStatus) {

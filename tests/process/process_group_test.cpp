@@ -1,5 +1,5 @@
-// ProcessGroup runs its members through `scalelab exec`; here a stand-in script plays that
-// binary (it drops "exec NODE --" and runs the rest), so the group logic runs without root.
+// ProcessGroup's own logic, without root: members launched with no namespace stay in this one.
+// Entering a real node's namespace is covered by the netns tier (tests/netns/run_test.cpp).
 #include "emulator/process/process_group.h"
 
 #include <gtest/gtest.h>
@@ -9,21 +9,13 @@
 #include <algorithm>
 #include <fstream>
 #include <mutex>
+#include <set>
+#include <thread>
 
 using namespace scalelab::process;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string fake_scalelab() {
-  static std::string path = [] {
-    std::string p = "/tmp/fake-scalelab-" + std::to_string(getpid());
-    std::ofstream(p) << "#!/bin/sh\n[ \"$1\" = exec ] || exit 99\nshift 3\nexec \"$@\"\n";
-    chmod(p.c_str(), 0755);
-    return p;
-  }();
-  return path;
-}
 
 struct Collected {
   std::mutex m;
@@ -34,12 +26,12 @@ struct Collected {
 
 TEST(ProcessGroup, StreamsLabelledOutputAndEnvironment) {
   Collected out;
-  ProcessGroup group(fake_scalelab(), "", [&](std::size_t, const std::string& label, const std::string& line) {
+  ProcessGroup group("", [&](std::size_t, const std::string& label, const std::string& line) {
     std::lock_guard l(out.m);
     out.lines.push_back(label + ":" + line);
   });
-  group.launch({"r0", "c/gpu0", {"sh", "-c", "echo hello $RANK"}, {{"RANK", "0"}}});
-  group.launch({"r1", "c/gpu1", {"sh", "-c", "echo hello $RANK >&2"}, {{"RANK", "1"}}});
+  group.launch({"r0", "", {"sh", "-c", "echo hello $RANK"}, {{"RANK", "0"}}});
+  group.launch({"r1", "", {"sh", "-c", "echo hello $RANK >&2"}, {{"RANK", "1"}}});
   auto result = group.wait(std::nullopt, true);
   EXPECT_TRUE(result.all_succeeded());
   std::sort(out.lines.begin(), out.lines.end());
@@ -47,9 +39,9 @@ TEST(ProcessGroup, StreamsLabelledOutputAndEnvironment) {
 }
 
 TEST(ProcessGroup, FirstFailureStopsTheOthers) {
-  ProcessGroup group(fake_scalelab(), "", [](auto, auto&, auto&) {});
-  group.launch({"ok", "c/a", {"sleep", "30"}, {}});
-  group.launch({"bad", "c/b", {"sh", "-c", "sleep 0.1; exit 5"}, {}});
+  ProcessGroup group("", [](auto, auto&, auto&) {});
+  group.launch({"ok", "", {"sleep", "30"}, {}});
+  group.launch({"bad", "", {"sh", "-c", "sleep 0.1; exit 5"}, {}});
   auto started = std::chrono::steady_clock::now();
   auto result = group.wait(std::nullopt, true, 500ms);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
@@ -63,9 +55,9 @@ TEST(ProcessGroup, FirstFailureStopsTheOthers) {
 TEST(ProcessGroup, DeadlineEndsEveryoneAndRecordsPids) {
   std::string pids = "/tmp/fake-pids-" + std::to_string(getpid());
   std::remove(pids.c_str());
-  ProcessGroup group(fake_scalelab(), pids, [](auto, auto&, auto&) {});
-  group.launch({"a", "c/a", {"sleep", "30"}, {}});
-  group.launch({"b", "c/b", {"sh", "-c", "trap '' TERM; sleep 30"}, {}});
+  ProcessGroup group(pids, [](auto, auto&, auto&) {});
+  group.launch({"a", "", {"sleep", "30"}, {}});
+  group.launch({"b", "", {"sh", "-c", "trap '' TERM; sleep 30"}, {}});
   auto result = group.wait(std::chrono::steady_clock::now() + 200ms, true, 300ms);
   EXPECT_TRUE(result.timed_out);
   EXPECT_FALSE(result.all_succeeded());
@@ -74,4 +66,63 @@ TEST(ProcessGroup, DeadlineEndsEveryoneAndRecordsPids) {
   std::vector<pid_t> recorded;
   for (pid_t p; in >> p;) recorded.push_back(p);
   EXPECT_EQ(recorded, group.pids());
+}
+
+TEST(ProcessGroup, AMissingNamespaceEndsTheMemberBeforeItsCommandRuns) {
+  const std::string marker = "/tmp/process-group-marker-" + std::to_string(getpid());
+  std::remove(marker.c_str());
+  Collected out;
+  ProcessGroup group("", [&](std::size_t, const std::string&, const std::string& line) {
+    std::lock_guard l(out.m);
+    out.lines.push_back(line);
+  });
+  group.launch({"r0", "sl-no-such-cluster-gpu0", {"touch", marker}, {}});
+  auto result = group.wait(std::nullopt, true);
+  ASSERT_EQ(result.members.size(), 1u);
+  EXPECT_EQ(result.members[0].status, 127);
+  EXPECT_FALSE(std::ifstream(marker).good()) << "the command ran although its namespace could not be entered";
+  ASSERT_EQ(out.lines.size(), 1u);
+  EXPECT_EQ(out.lines[0], "scalelab: cannot enter /run/netns/sl-no-such-cluster-gpu0: open: No such file or directory (is the cluster up?)");
+}
+
+TEST(ProcessGroup, ACommandNotInPathIsRefusedAtLaunch) {
+  ProcessGroup group("", [](auto, auto&, auto&) {});
+  EXPECT_THROW(group.launch({"r0", "", {"no-such-command-scalelab-test"}, {}}), std::runtime_error);
+  EXPECT_TRUE(group.pids().empty());
+}
+
+TEST(ProcessGroup, ManyMembersAreAllReadAndReaped) {
+  Collected out;
+  ProcessGroup group("", [&](std::size_t member, const std::string&, const std::string& line) {
+    std::lock_guard l(out.m);
+    out.lines.push_back(std::to_string(member) + ":" + line);
+  });
+  constexpr int kMembers = 200;
+  for (int i = 0; i < kMembers; ++i)
+    group.launch({"m" + std::to_string(i), "", {"sh", "-c", "echo first; sleep 0.$(($RANK % 5)); echo second"},
+                  {{"RANK", std::to_string(i)}}});
+  auto result = group.wait(std::chrono::steady_clock::now() + 60s, true);
+  ASSERT_TRUE(result.all_succeeded());
+  std::set<std::string> lines(out.lines.begin(), out.lines.end());
+  EXPECT_EQ(out.lines.size(), 2u * kMembers);
+  for (int i = 0; i < kMembers; ++i) {
+    EXPECT_TRUE(lines.count(std::to_string(i) + ":first")) << i;
+    EXPECT_TRUE(lines.count(std::to_string(i) + ":second")) << i;
+  }
+}
+
+TEST(ProcessGroup, AGrandchildHoldingTheOutputOpenDoesNotHoldTheGroup) {
+  Collected out;
+  ProcessGroup group("", [&](std::size_t, const std::string&, const std::string& line) {
+    std::lock_guard l(out.m);
+    out.lines.push_back(line);
+  });
+  group.launch({"r0", "", {"sh", "-c", "sleep 30 & echo $!; echo done"}, {}});
+  auto started = std::chrono::steady_clock::now();
+  auto result = group.wait(std::nullopt, true);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(result.all_succeeded());
+  ASSERT_EQ(out.lines.size(), 2u);
+  EXPECT_EQ(out.lines[1], "done");
+  ::kill(std::stoi(out.lines[0]), SIGKILL);  // the grandchild this test started
 }
