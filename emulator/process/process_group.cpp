@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +65,16 @@ struct EnterNamespaceInChild : bp::extend::handler {
 // Glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link pidfd_open; the system call is
 // the same. -1 on kernels before 5.3: wait() then looks every 5 ms instead.
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// The group holds two descriptors per member (output pipe, pidfd): a 1024-rank run needs more than
+// the soft limit a fresh Debian login has (1024). The hard limit is ours to take.
+void raise_open_file_limit() {
+  rlimit l{};
+  if (::getrlimit(RLIMIT_NOFILE, &l) == 0 && l.rlim_cur < l.rlim_max) {
+    l.rlim_cur = l.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &l);
+  }
+}
 
 std::string resolve_command(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
@@ -198,6 +209,7 @@ struct ProcessGroup::Impl {
 ProcessGroup::ProcessGroup(std::string pids_file, LineSink sink) : impl_(std::make_unique<Impl>()) {
   impl_->pids_file = std::move(pids_file);
   impl_->sink = std::move(sink);
+  raise_open_file_limit();
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (impl_->wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   impl_->reader = std::thread([impl = impl_.get()] { impl->read_outputs(); });

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -125,4 +126,17 @@ TEST(ProcessGroup, AGrandchildHoldingTheOutputOpenDoesNotHoldTheGroup) {
   ASSERT_EQ(out.lines.size(), 2u);
   EXPECT_EQ(out.lines[1], "done");
   ::kill(std::stoi(out.lines[0]), SIGKILL);  // the grandchild this test started
+}
+
+TEST(ProcessGroup, TakesTheHardOpenFileLimitForAThousandMembers) {
+  rlimit l{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &l), 0);
+  if (l.rlim_max <= 1024) GTEST_SKIP() << "the hard RLIMIT_NOFILE here is " << l.rlim_max << ": nothing to raise";
+  rlimit low = l;
+  low.rlim_cur = 1024;  // what a fresh Debian login starts with
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  ProcessGroup group("", [](auto, auto&, auto&) {});
+  rlimit now{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &now), 0);
+  EXPECT_EQ(now.rlim_cur, l.rlim_max);
 }
