@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -25,6 +26,7 @@
 #include "collectives/benchmark.h"
 #include "collectives/cluster.h"
 #include "collectives/setup.h"
+#include "collectives/startup.h"
 
 using namespace scalelab::agent;
 
@@ -87,6 +89,12 @@ struct Run {
   ClusterInfo cluster;
   TransportKind requested = TransportKind::automatic;
   ConnectOptions copts;
+  StartupStamps stamps;  // started_us and loaded_us; connected_us per rank in run_rank
+};
+
+struct Gathered {
+  std::vector<std::string> lines;  // "Using devices", by rank
+  StartupSummary startup;
 };
 
 std::string step_text(const BenchConfig& c) {
@@ -133,7 +141,7 @@ void print_event(const IterationEvent& e) {
 }
 
 // Rank 0's header: nccl-tests' first lines, the cluster, the algorithm, the transport per tier, the ranks.
-void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const std::vector<std::string>& rank_lines,
+void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const Gathered& gathered,
                   bool table = true) {
   const auto& cfg = run.cfg;
   if (cfg.duration_s > 0)
@@ -165,8 +173,8 @@ void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const s
               static_cast<long long>(comm.options().step_timeout.count()),
               static_cast<long long>(run.copts.connect_timeout.count()), comm.options().chunk_bytes);
   std::printf("#\n# Using devices\n");
-  for (const auto& l : rank_lines) std::printf("%s\n", l.c_str());
-  std::printf("#\n");
+  for (const auto& l : gathered.lines) std::printf("%s\n", l.c_str());
+  std::printf("#\n%s\n#\n", format_startup(gathered.startup).c_str());
   if (table)
     for (const auto& h : table_header()) std::printf("%s\n", h.c_str());
   std::fflush(stdout);
@@ -185,18 +193,29 @@ std::string rank_line(const Run& run, int rank, const TransportPlan& plan) {
                       ri.netns.empty() ? std::string() : " netns " + ri.netns, eps, plan.summary());
 }
 
-std::vector<std::string> gather_lines(Comm& comm, const std::string& mine) {
-  constexpr std::size_t W = 512;
-  std::string buf = mine.substr(0, W - 1);
+// One all-gather carries every rank's line and start-up stamps: a second one would be another
+// world-size-step ring.
+Gathered gather_rank_info(Comm& comm, const std::string& line, const StartupStamps& mine) {
+  constexpr std::size_t W = 512, kLine = W - sizeof(StartupStamps);
+  std::string buf = line.substr(0, kLine - 1);
   buf.resize(W, '\0');
+  std::memcpy(buf.data() + kLine, &mine, sizeof mine);
   const auto all = all_gather_bytes(comm, buf.data(), W);
-  std::vector<std::string> out;
-  for (int r = 0; r < comm.size(); ++r) out.emplace_back(reinterpret_cast<const char*>(all.data()) + r * W);
-  return out;
+  const std::int64_t gathered = wall_clock_us();
+  Gathered g;
+  std::vector<StartupStamps> stamps(comm.size());
+  for (int r = 0; r < comm.size(); ++r) {
+    const char* at = reinterpret_cast<const char*>(all.data()) + r * W;
+    g.lines.emplace_back(at, ::strnlen(at, kLine));
+    std::memcpy(&stamps[r], at + kLine, sizeof(StartupStamps));
+  }
+  g.startup = summarize_startup(stamps, gathered);
+  return g;
 }
 
-nlohmann::json json_common(const Run& run, Comm& comm, const TransportPlan& plan) {
+nlohmann::json json_common(const Run& run, Comm& comm, const TransportPlan& plan, const StartupSummary& startup) {
   nlohmann::json j;
+  j["startup"] = startup_json(startup);
   j["collective"] = collective_name(run.cfg.coll);
   j["world_size"] = comm.size();
   j["cluster"] = run.cluster.name;
@@ -219,7 +238,8 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 }
 
 // --duration-s: the loop; rank 0 prints a summary unless --events. Returns the exit status.
-int run_duration(const Run& run, int rank, Comm& comm, const TransportPlan& plan, const EventSink& sink) {
+int run_duration(const Run& run, int rank, Comm& comm, const TransportPlan& plan, const EventSink& sink,
+                 const StartupSummary& startup) {
   const LoopReport rep = run_loop(comm, run.cfg, sink);
   if (rank == 0) {
     if (!run.a.events) {
@@ -230,7 +250,7 @@ int run_duration(const Run& run, int rank, Comm& comm, const TransportPlan& plan
       std::fflush(stdout);
     }
     if (!run.a.json.empty()) {
-      nlohmann::json j = json_common(run, comm, plan);
+      nlohmann::json j = json_common(run, comm, plan, startup);
       j["duration_s"] = run.cfg.duration_s;
       j["size"] = rep.bytes;
       j["iterations"] = rep.iterations;
@@ -262,16 +282,18 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
     comm = connect_comm(run.cluster, rank, plan, copts);
   }
   install_stop_handlers();
-  const auto lines = gather_lines(*comm, rank_line(run, rank, plan));
+  StartupStamps stamps = run.stamps;
+  stamps.connected_us = wall_clock_us();
+  const Gathered gathered = gather_rank_info(*comm, rank_line(run, rank, plan), stamps);
   const bool events = run.a.events;
   if (rank == 0) {
     if (events)
       print_events_header(run, *comm, plan);
     else
-      print_header(run, *comm, plan, lines, /*table=*/run.cfg.duration_s <= 0);
+      print_header(run, *comm, plan, gathered, /*table=*/run.cfg.duration_s <= 0);
   }
   const EventSink sink = events ? EventSink(print_event) : EventSink();
-  if (run.cfg.duration_s > 0) return run_duration(run, rank, *comm, plan, sink);
+  if (run.cfg.duration_s > 0) return run_duration(run, rank, *comm, plan, sink, gathered.startup);
   const auto rep = run_benchmark(
       *comm, run.cfg,
       [&](const Row& r) {
@@ -286,7 +308,7 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
       std::fflush(stdout);
     }
     if (!run.a.json.empty()) {
-      nlohmann::json j = json_common(run, *comm, plan);
+      nlohmann::json j = json_common(run, *comm, plan, gathered.startup);
       j["iters"] = run.cfg.iters;
       j["rows"] = nlohmann::json::array();
       for (const auto& r : rep.rows) j["rows"].push_back(row_json(r, run.cluster.dilation));
@@ -303,6 +325,7 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::int64_t started_us = wall_clock_us();
   Args a;
   CLI::App app{"scalelab-agent: nccl-tests-style collectives over tcp, verbs or in-process transports"};
   app.add_option("collective", a.collective,
@@ -339,6 +362,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   Run run;
+  run.stamps.started_us = started_us;
   try {
     run.a = a;
     auto coll = parse_collective(a.collective);
@@ -399,6 +423,7 @@ int main(int argc, char** argv) {
     if (run.cfg.root < 0 || run.cfg.root >= run.cluster.world_size)
       throw std::invalid_argument(fmt::format("root {} out of range [0, {})", run.cfg.root, run.cluster.world_size));
     if (run.cfg.coll == Collective::all_reduce) resolve_algo(domains_of(run.cluster), run.cfg.algo);  // validate
+    run.stamps.loaded_us = wall_clock_us();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scalelab-agent: error: %s\n", e.what());
     return 2;

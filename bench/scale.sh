@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Scale benchmark: the largest cluster this machine brings up and runs a 1 MB all_reduce on.
 # For each size (default 256 512 1024 GPUs; 8 GPUs per host, 8 rails, 4 spines) it prints
-# bring-up time, peak memory (scalelab's own and the kernel's, from MemAvailable), the
-# all_reduce time, and tear-down time. In the same run it times Mininet bringing up the same
-# number of hosts (single switch), for a ratio. Target: 1024 GPUs.
+# bring-up time, peak memory (scalelab's own and the kernel's, from MemAvailable), the agents'
+# start-up (first agent started → every rank connected and known to rank 0), the timed all_reduce,
+# the whole `scalelab bench` (launch, start-up, warm-up, checks, exit), and tear-down time. In
+# the same run it times Mininet bringing up the same number of hosts (single switch), for a ratio.
+# Target: 1024 GPUs.
 # Deadlines are generous: starting 1024 agents on 2 cores takes minutes, and the first
 # collective waits for the last rank to arrive.
 # Do not send its output to /tmp/*.log: `mn -c` (Mininet's cleanup, run after each Mininet
@@ -23,7 +25,7 @@ trap cleanup EXIT
 avail_kb() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
 
-printf '%6s %9s %12s %12s %14s %10s %12s\n' gpus up_s up_rss_MB kernel_MB allreduce_s down_s mininet_s
+printf '%6s %9s %12s %12s %10s %12s %10s %10s %12s %12s\n' gpus up_s up_rss_MB kernel_MB startup_s allreduce_s bench_s down_s mininet_s mininet/up
 for gpus in $sizes; do
   hosts=$((gpus / 8))
   cat > "$tmp/$name.json" <<JSON
@@ -40,12 +42,18 @@ JSON
   rss_mb=$(( $(cat "$tmp/rss") / 1024 ))
   kernel_mb=$(( (before - after) / 1024 ))
   t2=$(now)
-  if "$sl" bench "$name" all_reduce -b 1M -e 1M -n 1 -w 1 -c 1 --timeout-ms 600000 --connect-timeout-ms 600000 --wall-timeout 900 > "$tmp/bench.out" 2>&1; then
+  startup=NA
+  ar=NA
+  rm -f "$tmp/bench.json"
+  if "$sl" bench "$name" all_reduce -b 1M -e 1M -n 1 -w 1 -c 1 --timeout-ms 600000 --connect-timeout-ms 600000 --wall-timeout 1500 --json "$tmp/bench.json" > "$tmp/bench.out" 2>&1; then
     t3=$(now)
-    ar=$(echo "$t3 - $t2" | bc -l)
-    grep -q "Out of bounds values : 0 OK" "$tmp/bench.out" || ar="wrong"
+    bench_s=$(echo "$t3 - $t2" | bc -l)
+    grep -q "Out of bounds values : 0 OK" "$tmp/bench.out" || bench_s="wrong"
+    # From rank 0's JSON: when every rank had connected and its line was gathered (after the first
+    # agent started), and the timed all_reduce itself (the slowest rank's, out of place).
+    read -r startup ar < <(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("%.2f %.3f" % (j["startup"]["gathered_s"], j["rows"][0]["time_us"] / 1e6))' "$tmp/bench.json")
   else
-    ar="failed"
+    bench_s="failed"
     grep -m3 SCALELAB_ERROR "$tmp/bench.out" >&2 || tail -3 "$tmp/bench.out" >&2
   fi
   t4=$(now)
@@ -59,5 +67,8 @@ JSON
     mn -c >/dev/null 2>&1 || true
     sleep 2
   fi
-  printf '%6d %9.3f %12d %12d %14s %10.3f %12s\n' "$gpus" "$(echo "$t1 - $t0" | bc -l)" "$rss_mb" "$kernel_mb" "$ar" "$(echo "$t5 - $t4" | bc -l)" "$mn_t"
+  up_s=$(echo "$t1 - $t0" | bc -l)
+  ratio=NA
+  [ "$mn_t" = NA ] || ratio=$(printf '%.1f' "$(echo "$mn_t / $up_s" | bc -l)")
+  printf '%6d %9.3f %12d %12d %10s %12s %10s %10.3f %12s %12s\n' "$gpus" "$up_s" "$rss_mb" "$kernel_mb" "$startup" "$ar" "$bench_s" "$(echo "$t5 - $t4" | bc -l)" "$mn_t" "$ratio"
 done

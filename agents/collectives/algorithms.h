@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -34,10 +35,17 @@ void broadcast(Comm& c, const void* send, void* recv, std::size_t count, DType t
 void alltoall(Comm& c, const void* send, void* recv, std::size_t count, DType t);
 void sendrecv(Comm& c, const void* send, void* recv, std::size_t count, DType t);
 
-// Small world-wide helpers (ring all-gather of a few bytes).
+// Small world-wide helpers. all_gather_bytes is a ring all-gather: n(n-1) messages, for when every
+// rank needs every value; the others pass one value along the ring (ring_combine): 2(n-1).
 std::vector<std::byte> all_gather_bytes(Comm& c, const void* mine, std::size_t bytes);
+// Combine one value per rank (`combine(acc, other)` folds another rank's into acc; it must be
+// commutative and associative) and give every rank the result, in 2(n-1) ring messages.
+std::vector<std::byte> ring_combine(Comm& c, const void* mine, std::size_t bytes,
+                                    const std::function<void(std::byte* acc, const std::byte* other)>& combine);
 void barrier(Comm& c);
 double max_across(Comm& c, double v);
+// Element-wise maximum over all ranks, in one ring_combine; every rank passes as many values.
+std::vector<double> max_across(Comm& c, const std::vector<double>& v);
 int64_t sum_across(Comm& c, int64_t v);
 
 // Building blocks, exposed for tests.

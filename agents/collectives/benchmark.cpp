@@ -101,6 +101,7 @@ Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes,
   if (cfg.check) init_data(c, cfg, l, 99);
   run_collective(c, cfg, l.send, l.recv, l.k.param);  // sync
   barrier(c);
+  c.reset_stage_times();
   double sec = 0;
   if (on_event) {  // time every iteration on its own, so printing the events is not measured
     for (int i = 0; i < cfg.iters; ++i)
@@ -110,10 +111,15 @@ Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes,
     for (int i = 0; i < cfg.iters; ++i) run_collective(c, cfg, l.send, l.recv, l.k.param);
     sec = seconds_since(t0);
   }
-  sec /= std::max(1, cfg.iters);
-  const double worst = max_across(c, sec);
+  const double iters = std::max(1, cfg.iters);
+  std::vector<double> times{sec / iters};  // the iteration, then its stages: one ring_combine for all
+  for (const auto& st : c.stage_times()) times.push_back(st.seconds / iters);
+  const auto slowest = max_across(c, times);
+  const double worst = slowest[0];
   Result res;
   res.time_us = worst * 1e6;
+  for (std::size_t k = 0; k < c.stage_times().size(); ++k)
+    res.stages.push_back({c.stage_times()[k].name, slowest[k + 1] * 1e6});
   get_bw(cfg.coll, l.k.param, dtype_size(cfg.dtype), worst, c.size(), res.algbw, res.busbw);
   if (cfg.check > 0) {
     int64_t wrong = 0;

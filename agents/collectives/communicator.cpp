@@ -110,6 +110,15 @@ std::byte* Comm::scratch(std::size_t bytes, int slot) {
 
 void Comm::begin_op() { op_start_ = Clock::now(); }
 
+void Comm::add_stage_time(std::string_view name, double seconds) {
+  for (auto& st : stage_times_)
+    if (st.name == name) {
+      st.seconds += seconds;
+      return;
+    }
+  stage_times_.push_back({std::string(name), seconds});
+}
+
 double Comm::elapsed_ms() const {
   return std::chrono::duration<double, std::milli>(Clock::now() - op_start_).count();
 }

@@ -3,14 +3,24 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collectives/error.h"
 #include "collectives/transport.h"
 
 namespace scalelab::agent {
+
+// Seconds this rank spent in one named stage of a collective, summed over the collectives since
+// the last reset. Names are the cost model's ("domain reduce-scatter", …), so a run can be
+// compared with the model stage by stage.
+struct StageTime {
+  std::string name;
+  double seconds = 0;
+};
 
 struct CommOptions {
   Millis step_timeout{2000};          // bound of every blocking wait (SCALELAB_TIMEOUT_MS)
@@ -57,6 +67,11 @@ class Comm {
   void begin_op();
   double elapsed_ms() const;
 
+  // Stage times: the algorithms add to them, the benchmark resets and reads them.
+  void add_stage_time(std::string_view name, double seconds);
+  const std::vector<StageTime>& stage_times() const { return stage_times_; }
+  void reset_stage_times() { stage_times_.clear(); }
+
   void close() noexcept;
 
  private:
@@ -73,6 +88,25 @@ class Comm {
   CommOptions opts_;
   std::vector<std::vector<std::byte>> scratch_;
   Clock::time_point op_start_;
+  std::vector<StageTime> stage_times_;  // in the order first seen
+};
+
+// Adds the time from construction to destruction to `comm`'s stage `name`. A stage that throws
+// is not counted: its collective failed.
+class StageTimer {
+ public:
+  StageTimer(Comm& comm, std::string_view name) : comm_(comm), name_(name), start_(Clock::now()) {}
+  ~StageTimer() {
+    if (std::uncaught_exceptions() == 0)
+      comm_.add_stage_time(name_, std::chrono::duration<double>(Clock::now() - start_).count());
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  Comm& comm_;
+  std::string_view name_;
+  Clock::time_point start_;
 };
 
 }  // namespace scalelab::agent

@@ -116,6 +116,11 @@ std::string table_footer(int errors, double avg_busbw) {
 
 nlohmann::json row_json(const Row& r, double dilation) {
   auto wrong = [](int64_t w) { return w < 0 ? nlohmann::json(nullptr) : nlohmann::json(w); };
+  auto stages = [](const Result& res) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& s : res.stages) a.push_back({{"name", s.name}, {"time_us", s.time_us}});
+    return a;
+  };
   return {{"size", r.bytes},
           {"count", r.count},
           {"type", r.type},
@@ -130,7 +135,9 @@ nlohmann::json row_json(const Row& r, double dilation) {
           {"inplace_busbw_GBps", r.ip.busbw},
           {"inplace_wrong", wrong(r.ip.wrong)},
           {"projected_busbw_GBps", r.oop.busbw * dilation},
-          {"inplace_projected_busbw_GBps", r.ip.busbw * dilation}};
+          {"inplace_projected_busbw_GBps", r.ip.busbw * dilation},
+          {"stages", stages(r.oop)},
+          {"inplace_stages", stages(r.ip)}};
 }
 
 std::string format_event(const IterationEvent& e) {

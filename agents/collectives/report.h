@@ -29,9 +29,17 @@ void get_bw(Collective c, std::size_t param_count, std::size_t elem_size, double
             double& busbw);
 
 
+// One stage of an algorithm ("rail all-reduce", the cost model's names): the slowest rank's time
+// in it per iteration.
+struct StageResult {
+  std::string name;
+  double time_us = 0;
+};
+
 struct Result {
   double time_us = 0, algbw = 0, busbw = 0;
   int64_t wrong = -1;  // -1: not checked
+  std::vector<StageResult> stages;  // all_reduce: per stage of its algorithm, in order
 };
 struct Row {
   std::size_t bytes = 0, count = 0;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,22 @@
 
 namespace scalelab::cli {
 namespace {
+
+// Under a row, each stage's time: where a gap to the model comes from. A stage's measured time is
+// the slowest rank's, waiting for its peers included, so they can add up to more than the row.
+void print_stage_comparison(const nlohmann::json& measured, const costmodel::Prediction& p) {
+  for (const auto& st : measured) {
+    const std::string name = st.value("name", "");
+    const double us = st.value("time_us", 0.0);
+    const auto it = std::find_if(p.stages.begin(), p.stages.end(), [&](const auto& s) { return s.name == name; });
+    if (it == p.stages.end() || it->time_us <= 0) {
+      fmt::print("  {:>12}   {:<22} {:>12.0f} us measured (no model stage)\n", "", name, us);
+      continue;
+    }
+    fmt::print("  {:>12}   {:<22} {:>12.0f} us measured {:>12.0f} us model {:>7.1f}%\n", "", name, us, it->time_us,
+               100 * (it->time_us - us) / us);
+  }
+}
 
 // Measured (the agents' JSON rows) against the alpha-beta model on the live cluster's own plan.
 void print_model_comparison(const std::string& cluster, const std::string& collective, const std::string& json_path) {
@@ -43,10 +60,12 @@ void print_model_comparison(const std::string& cluster, const std::string& colle
   for (const auto& row : run.value("rows", nlohmann::json::array())) {
     std::uint64_t bytes = row.value("size", row.value("bytes", std::uint64_t{0}));
     double measured = row.value("busbw_GBps", 0.0);
-    double predicted = costmodel::predicted_emulated_busbw(applied, collective, algo, bytes, options);
+    const auto prediction = costmodel::predict_emulated(applied, collective, algo, bytes, options);
+    double predicted = prediction.busbw_GBps;
     double error = predicted > 0 ? 100 * (measured - predicted) / predicted : 0;
     worst = std::max(worst, std::abs(error));
     fmt::print("  {:>12} {:>14.4f} {:>14.4f} {:>7.1f}% {:>16.2f}\n", bytes, measured, predicted, error, measured * dilation);
+    print_stage_comparison(row.value("stages", nlohmann::json::array()), prediction);
   }
   fmt::print("# worst |error| {:.1f}%\n", worst);
 }

@@ -512,13 +512,18 @@ std::vector<Prediction> sweep(const plan::Plan& plan, Collective c, Algorithm a,
   return CostModel(plan, options).sweep(c, a, min_bytes, max_bytes, factor, emulated, step_bytes);
 }
 
-double predicted_emulated_busbw(const plan::Plan& plan, std::string_view collective, std::string_view algorithm,
-                                std::uint64_t bytes, const Options& options) {
+Prediction predict_emulated(const plan::Plan& plan, std::string_view collective, std::string_view algorithm,
+                            std::uint64_t bytes, const Options& options) {
   const auto c = parse_collective(collective);
   if (!c) throw std::invalid_argument(fmt::format("unknown collective \"{}\"", collective));
   const auto a = parse_algorithm(algorithm.empty() ? std::string_view("auto") : algorithm);
   if (!a) throw std::invalid_argument(fmt::format("unknown algorithm \"{}\" (auto, ring, hier)", algorithm));
-  return predict(plan, *c, *a, bytes, true, options).busbw_GBps;
+  return predict(plan, *c, *a, bytes, true, options);
+}
+
+double predicted_emulated_busbw(const plan::Plan& plan, std::string_view collective, std::string_view algorithm,
+                                std::uint64_t bytes, const Options& options) {
+  return predict_emulated(plan, collective, algorithm, bytes, options).busbw_GBps;
 }
 
 }  // namespace scalelab::costmodel

@@ -157,5 +157,8 @@ std::vector<Prediction> sweep(const plan::Plan& plan, Collective c, Algorithm a,
 // std::invalid_argument on an unknown name.
 double predicted_emulated_busbw(const plan::Plan& plan, std::string_view collective, std::string_view algorithm,
                                 std::uint64_t bytes, const Options& options = {});
+// The whole prediction (its stages too), emulated units, names as above.
+Prediction predict_emulated(const plan::Plan& plan, std::string_view collective, std::string_view algorithm,
+                            std::uint64_t bytes, const Options& options = {});
 
 }  // namespace scalelab::costmodel

@@ -30,6 +30,16 @@ const char* kSample = R"({ "name": "tiny", "dilation": 1000, "world_size": 4, "b
   "tiers": { "scale_up":  { "bandwidth_bps": 7200000000000, "latency_ns": 1000, "emulated_bandwidth_bps": 7200000000, "emulated_latency_ns": 1000000 },
              "scale_out": { "bandwidth_bps": 400000000000, "latency_ns": 2000, "emulated_bandwidth_bps": 400000000, "emulated_latency_ns": 2000000 } } })";
 
+// The ClusterFileError a text gives as f.json, or "no error".
+std::string msg(const std::string& text) {
+  try {
+    parse_cluster(text, "f.json");
+  } catch (const ClusterFileError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 }  // namespace
 
 TEST(ClusterFile, ParsesSample) {
@@ -76,14 +86,6 @@ TEST(ClusterFile, Defaults) {
 }
 
 TEST(ClusterFile, Errors) {
-  auto msg = [](const std::string& text) {
-    try {
-      parse_cluster(text, "f.json");
-    } catch (const ClusterFileError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_NE(msg("{").find("not valid JSON"), std::string::npos);
   EXPECT_NE(msg(R"({"world_size": 2, "ranks": [{"rank": 0, "scale_out": {"ifname":"a","address":"1.1.1.1"}}]})")
                 .find("/ranks"),
@@ -96,8 +98,33 @@ TEST(ClusterFile, Errors) {
             std::string::npos);
   EXPECT_NE(msg(R"({"ranks": [{"rank": 0, "scale_out": {"ifname":"a","address":"x"}},
                               {"rank": 1, "scale_up": {"ifname":"a","address":"y"}}]})")
-                .find("no scale_out endpoint"),
+                .find("/ranks/1/scale_out: missing, but rank 1 reaches rank 0"),
             std::string::npos);
+}
+
+// The reachability check names the array entry (not the rank number) and the fix.
+TEST(ClusterFile, AMissingEndpointIsNamedByItsPlaceInTheFile) {
+  const std::string m = msg(R"({"ranks": [
+      {"rank": 2, "domain": 1, "scale_out": {"ifname":"n","address":"c"}},
+      {"rank": 0, "domain": 0, "scale_out": {"ifname":"n","address":"a"}},
+      {"rank": 1, "domain": 1, "scale_up": {"ifname":"u","address":"b"}, "scale_out": {"ifname":"n","address":"b"}}]})");
+  EXPECT_NE(m.find("f.json: /ranks/0/scale_up: missing, but rank 2 shares domain 1 with rank 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("give it a scale_up endpoint or a domain of its own"), std::string::npos) << m;
+}
+
+TEST(ClusterFile, OnlyTheTiersARankUsesNeedEndpoints) {
+  // Alone in its domain: no scale_up needed. Everyone in one domain: no scale_out needed.
+  EXPECT_NO_THROW(parse_cluster(R"({"ranks": [
+      {"rank": 0, "domain": 0, "scale_out": {"ifname":"n","address":"a"}},
+      {"rank": 1, "domain": 1, "scale_out": {"ifname":"n","address":"b"}}]})"));
+  EXPECT_NO_THROW(parse_cluster(R"({"ranks": [
+      {"rank": 0, "domain": 0, "scale_up": {"ifname":"u","address":"a"}},
+      {"rank": 1, "domain": 0, "scale_up": {"ifname":"u","address":"b"}}]})"));
+  EXPECT_THROW(parse_cluster(R"({"ranks": [
+      {"rank": 0, "domain": 0, "scale_up": {"ifname":"u","address":"a"}},
+      {"rank": 1, "domain": 0, "scale_up": {"ifname":"u","address":"b"}},
+      {"rank": 2, "domain": 1, "scale_up": {"ifname":"u","address":"c"}, "scale_out": {"ifname":"n","address":"c"}}]})"),
+               ClusterFileError);
 }
 
 TEST(ClusterFile, LoadsFromDisk) {

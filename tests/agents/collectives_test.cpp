@@ -204,6 +204,119 @@ TEST(Benchmark, InprocessSweepHasNoWrongResults) {
   }
 }
 
+// Every all_reduce row says where its time went, stage by stage, with the cost model's names.
+TEST(Benchmark, AllReduceRowsCarryTheTimeOfEachStage) {
+  for (const Algo algo : {Algo::hier, Algo::ring}) {
+    std::mutex mu;
+    std::vector<BenchReport> reps;
+    auto errors = run_inprocess(4, 2, CommOptions{}, [&](Comm& c) {
+      BenchConfig cfg;
+      cfg.coll = Collective::all_reduce;
+      cfg.algo = algo;
+      cfg.minbytes = cfg.maxbytes = 1 << 16;
+      cfg.iters = 2;
+      cfg.warmup = 0;
+      auto rep = run_benchmark(c, cfg);
+      std::lock_guard lk(mu);
+      reps.push_back(rep);
+    });
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    for (const auto& rep : reps) {
+      ASSERT_EQ(rep.rows.size(), 1u);
+      const auto& st = rep.rows[0].oop.stages;
+      if (algo == Algo::hier) {
+        ASSERT_EQ(st.size(), 3u);
+        EXPECT_EQ(st[0].name, "domain reduce-scatter");
+        EXPECT_EQ(st[1].name, "rail all-reduce");
+        EXPECT_EQ(st[2].name, "domain all-gather");
+      } else {
+        ASSERT_EQ(st.size(), 1u);
+        EXPECT_EQ(st[0].name, "ring all-reduce");
+      }
+      double sum = 0;
+      for (const auto& s : st) {
+        EXPECT_GT(s.time_us, 0) << s.name;
+        sum += s.time_us;
+      }
+      // Each stage's slowest rank: at least part of the row's time, never much more than all of it.
+      EXPECT_LE(st.back().time_us, rep.rows[0].oop.time_us * 1.01);
+      EXPECT_GT(sum, 0.5 * rep.rows[0].oop.time_us);
+      EXPECT_EQ(rep.rows[0].ip.stages.size(), st.size());
+      const auto j = row_json(rep.rows[0], 1.0);
+      EXPECT_EQ(j["stages"].size(), st.size());
+      EXPECT_EQ(j["inplace_stages"][0]["name"], st[0].name);
+    }
+  }
+}
+
+TEST(Benchmark, OtherCollectivesHaveNoStages) {
+  std::mutex mu;
+  std::vector<BenchReport> reps;
+  auto errors = run_inprocess(2, 0, CommOptions{}, [&](Comm& c) {
+    BenchConfig cfg;
+    cfg.coll = Collective::all_gather;
+    cfg.minbytes = cfg.maxbytes = 4096;
+    cfg.iters = 1;
+    auto rep = run_benchmark(c, cfg);
+    std::lock_guard lk(mu);
+    reps.push_back(rep);
+  });
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  for (const auto& rep : reps) EXPECT_TRUE(rep.rows.at(0).oop.stages.empty());
+}
+
+TEST(StageTimes, AddUpByNameInFirstSeenOrderAndSkipAFailedStage) {
+  auto errors = run_inprocess(1, 0, CommOptions{}, [&](Comm& c) {
+    c.add_stage_time("b", 1.0);
+    c.add_stage_time("a", 0.5);
+    c.add_stage_time("b", 2.0);
+    ASSERT_EQ(c.stage_times().size(), 2u);
+    EXPECT_EQ(c.stage_times()[0].name, "b");
+    EXPECT_DOUBLE_EQ(c.stage_times()[0].seconds, 3.0);
+    EXPECT_DOUBLE_EQ(c.stage_times()[1].seconds, 0.5);
+    try {
+      StageTimer t(c, "failed");
+      throw std::runtime_error("stage failed");
+    } catch (const std::runtime_error&) {
+    }
+    { StageTimer t(c, "ok"); }
+    ASSERT_EQ(c.stage_times().size(), 3u);
+    EXPECT_EQ(c.stage_times()[2].name, "ok");
+    c.reset_stage_times();
+    EXPECT_TRUE(c.stage_times().empty());
+  });
+  EXPECT_TRUE(errors.empty());
+}
+
+TEST(MaxAcross, IsElementWise) {
+  std::mutex mu;
+  std::vector<std::vector<double>> got;
+  auto errors = run_inprocess(3, 0, CommOptions{}, [&](Comm& c) {
+    const double r = c.rank();
+    auto m = max_across(c, std::vector<double>{r, -r, 10 - r});
+    std::lock_guard lk(mu);
+    got.push_back(m);
+  });
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  for (const auto& m : got) EXPECT_EQ(m, (std::vector<double>{2, 0, 10}));
+}
+
+TEST(RingCombine, SumsAndBarriersOnEveryWorldSize) {
+  for (int n : {1, 2, 3, 7}) {
+    std::atomic<int> entered{0}, early{0}, wrong{0};
+    auto errors = run_inprocess(n, 0, CommOptions{}, [&](Comm& c) {
+      if (c.rank() == n - 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last to arrive
+      ++entered;
+      barrier(c);
+      if (entered.load() != n) ++early;  // nobody leaves before everyone came
+      if (sum_across(c, c.rank() + 1) != n * (n + 1) / 2) ++wrong;
+    });
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    EXPECT_EQ(early.load(), 0) << n << " ranks";
+    EXPECT_EQ(wrong.load(), 0) << n << " ranks";
+  }
+}
+
 TEST(DataCheck, DetectsCorruption) {
   const int n = 4;
   std::vector<std::byte> buf(16 * 4);

@@ -351,6 +351,11 @@ TEST(BenchHook, PredictedEmulatedBusbw) {
                    predict(plan, Collective::all_reduce, Algorithm::automatic, 1 << 30, true).busbw_GBps);
   EXPECT_THROW(predicted_emulated_busbw(plan, "gather", "ring", 1024), std::invalid_argument);
   EXPECT_THROW(predicted_emulated_busbw(plan, "all_reduce", "tree", 1024), std::invalid_argument);
+  // The whole prediction, for the per-stage comparison: the same stages as predict's.
+  const Prediction p = predict_emulated(plan, "all_reduce", "ring", 1 << 30);
+  ASSERT_EQ(p.stages.size(), 1u);
+  EXPECT_EQ(p.stages[0].name, "ring all-reduce");
+  EXPECT_DOUBLE_EQ(p.busbw_GBps, hook);
 }
 
 // ---- paths
