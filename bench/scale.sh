@@ -47,7 +47,7 @@ JSON
   rm -f "$tmp/bench.json"
   if "$sl" bench "$name" all_reduce -b 1M -e 1M -n 1 -w 1 -c 1 --timeout-ms 600000 --connect-timeout-ms 600000 --wall-timeout 1500 --json "$tmp/bench.json" > "$tmp/bench.out" 2>&1; then
     t3=$(now)
-    bench_s=$(echo "$t3 - $t2" | bc -l)
+    bench_s=$(printf '%.1f' "$(echo "$t3 - $t2" | bc -l)")
     grep -q "Out of bounds values : 0 OK" "$tmp/bench.out" || bench_s="wrong"
     # From rank 0's JSON: when every rank had connected and its line was gathered (after the first
     # agent started), and the timed all_reduce itself (the slowest rank's, out of place).
@@ -63,7 +63,7 @@ JSON
   mn_t=NA
   if command -v mn >/dev/null && [ "${MININET:-1}" = 1 ]; then
     m0=$(now)
-    timeout 600 mn --switch lxbr --controller none --topo single,"$gpus" --link tc,bw=100 --test none >/dev/null 2>&1 && mn_t=$(echo "$(now) - $m0" | bc -l)
+    timeout 600 mn --switch lxbr --controller none --topo single,"$gpus" --link tc,bw=100 --test none >/dev/null 2>&1 && mn_t=$(printf '%.1f' "$(echo "$(now) - $m0" | bc -l)")
     mn -c >/dev/null 2>&1 || true
     sleep 2
   fi

@@ -87,6 +87,19 @@ CommOptions small_chunks() {
   return o;
 }
 
+// run_benchmark with `cfg` on n in-process ranks; every rank's report (none may throw).
+std::vector<BenchReport> bench_inprocess(int n, int domain_size, const BenchConfig& cfg) {
+  std::mutex mu;
+  std::vector<BenchReport> reps;
+  auto errors = run_inprocess(n, domain_size, CommOptions{}, [&](Comm& c) {
+    auto rep = run_benchmark(c, cfg);
+    std::lock_guard lk(mu);
+    reps.push_back(rep);
+  });
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  return reps;
+}
+
 }  // namespace
 
 class CollectivesWorld : public ::testing::TestWithParam<int> {};
@@ -173,22 +186,15 @@ TEST(HierAllReduce, InterleavedDomainIds) {
 }
 
 TEST(Benchmark, InprocessSweepHasNoWrongResults) {
-  std::mutex mu;
-  std::vector<BenchReport> reps;
-  auto errors = run_inprocess(3, 0, CommOptions{}, [&](Comm& c) {
-    BenchConfig cfg;
-    cfg.coll = Collective::reduce_scatter;
-    cfg.dtype = DType::bfloat16;
-    cfg.minbytes = 6;
-    cfg.maxbytes = 6000;
-    cfg.stepfactor = 10;
-    cfg.iters = 2;
-    cfg.warmup = 1;
-    auto rep = run_benchmark(c, cfg);
-    std::lock_guard lk(mu);
-    reps.push_back(rep);
-  });
-  ASSERT_TRUE(errors.empty()) << errors.front();
+  BenchConfig cfg;
+  cfg.coll = Collective::reduce_scatter;
+  cfg.dtype = DType::bfloat16;
+  cfg.minbytes = 6;
+  cfg.maxbytes = 6000;
+  cfg.stepfactor = 10;
+  cfg.iters = 2;
+  cfg.warmup = 1;
+  const auto reps = bench_inprocess(3, 0, cfg);
   ASSERT_EQ(reps.size(), 3u);
   for (const auto& rep : reps) {
     EXPECT_EQ(rep.errors, 0);
@@ -207,20 +213,14 @@ TEST(Benchmark, InprocessSweepHasNoWrongResults) {
 // Every all_reduce row says where its time went, stage by stage, with the cost model's names.
 TEST(Benchmark, AllReduceRowsCarryTheTimeOfEachStage) {
   for (const Algo algo : {Algo::hier, Algo::ring}) {
-    std::mutex mu;
-    std::vector<BenchReport> reps;
-    auto errors = run_inprocess(4, 2, CommOptions{}, [&](Comm& c) {
-      BenchConfig cfg;
-      cfg.coll = Collective::all_reduce;
-      cfg.algo = algo;
-      cfg.minbytes = cfg.maxbytes = 1 << 16;
-      cfg.iters = 2;
-      cfg.warmup = 0;
-      auto rep = run_benchmark(c, cfg);
-      std::lock_guard lk(mu);
-      reps.push_back(rep);
-    });
-    ASSERT_TRUE(errors.empty()) << errors.front();
+    BenchConfig cfg;
+    cfg.coll = Collective::all_reduce;
+    cfg.algo = algo;
+    cfg.minbytes = cfg.maxbytes = 1 << 16;
+    cfg.iters = 2;
+    cfg.warmup = 0;
+    const auto reps = bench_inprocess(4, 2, cfg);
+    ASSERT_EQ(reps.size(), 4u);
     for (const auto& rep : reps) {
       ASSERT_EQ(rep.rows.size(), 1u);
       const auto& st = rep.rows[0].oop.stages;
@@ -250,18 +250,12 @@ TEST(Benchmark, AllReduceRowsCarryTheTimeOfEachStage) {
 }
 
 TEST(Benchmark, OtherCollectivesHaveNoStages) {
-  std::mutex mu;
-  std::vector<BenchReport> reps;
-  auto errors = run_inprocess(2, 0, CommOptions{}, [&](Comm& c) {
-    BenchConfig cfg;
-    cfg.coll = Collective::all_gather;
-    cfg.minbytes = cfg.maxbytes = 4096;
-    cfg.iters = 1;
-    auto rep = run_benchmark(c, cfg);
-    std::lock_guard lk(mu);
-    reps.push_back(rep);
-  });
-  ASSERT_TRUE(errors.empty()) << errors.front();
+  BenchConfig cfg;
+  cfg.coll = Collective::all_gather;
+  cfg.minbytes = cfg.maxbytes = 4096;
+  cfg.iters = 1;
+  const auto reps = bench_inprocess(2, 0, cfg);
+  ASSERT_EQ(reps.size(), 2u);
   for (const auto& rep : reps) EXPECT_TRUE(rep.rows.at(0).oop.stages.empty());
 }
 
