@@ -22,6 +22,22 @@ name=scale
 cleanup() { "$sl" down "$name" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 
+# Mininet raises these host-wide (mininet.util.fixLimits) and never lowers them. Left raised, they
+# change later measurements (the agents' 4 MiB socket buffers are capped by net.core.[rw]mem_max)
+# and make scalelab's own neighbour-limit handling see a host that is not in its default state.
+mininet_sysctls="fs.file-max net.core.wmem_max net.core.rmem_max net.ipv4.tcp_rmem net.ipv4.tcp_wmem
+  net.core.netdev_max_backlog net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2
+  net.ipv4.neigh.default.gc_thresh3 net.ipv4.route.max_size kernel.pty.max"
+save_mininet_sysctls() {
+  : > "$tmp/sysctls"
+  for k in $mininet_sysctls; do
+    v=$(sysctl -n "$k" 2>/dev/null) && printf '%s=%s\n' "$k" "$v" >> "$tmp/sysctls"
+  done
+}
+restore_mininet_sysctls() {
+  while IFS= read -r kv; do sysctl -q -w "$kv" >/dev/null || echo "bench: could not restore $kv" >&2; done < "$tmp/sysctls"
+}
+
 avail_kb() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
 
@@ -62,9 +78,11 @@ JSON
   sleep 2  # the kernel frees namespaces asynchronously
   mn_t=NA
   if command -v mn >/dev/null && [ "${MININET:-1}" = 1 ]; then
+    save_mininet_sysctls
     m0=$(now)
     timeout 600 mn --switch lxbr --controller none --topo single,"$gpus" --link tc,bw=100 --test none >/dev/null 2>&1 && mn_t=$(printf '%.1f' "$(echo "$(now) - $m0" | bc -l)")
     mn -c >/dev/null 2>&1 || true
+    restore_mininet_sysctls
     sleep 2
   fi
   up_s=$(echo "$t1 - $t0" | bc -l)
