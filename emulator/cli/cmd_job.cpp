@@ -3,7 +3,11 @@
 // file, the cluster is brought up for the job and removed after it, whatever happens.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -28,6 +32,18 @@
 
 namespace scalelab::cli {
 namespace {
+
+std::atomic<bool> g_job_interrupted{false};
+extern "C" void on_job_interrupt(int) { g_job_interrupted = true; }
+
+// SIGINT/SIGTERM stop the ranks and still remove the cluster (a signal's default action would
+// leave it for `scalelab down`).
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_job_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
 
 // Removes a cluster this verb brought up, on every way out of it.
 class ClusterForJob {
@@ -114,6 +130,7 @@ void add_job_command(CLI::App& app) {
   cmd->callback([opts] {
     if (geteuid() != 0) fail("`job` enters network namespaces and needs root (sudo)");
     const auto spec = job::load_job(opts->job);
+    catch_interrupts();
     std::optional<ClusterForJob> owned;
     std::string cluster = opts->target;
     if (std::filesystem::is_regular_file(opts->target)) {
@@ -155,13 +172,23 @@ void add_job_command(CLI::App& app) {
       std::fflush(stdout);
     });
     const auto& ranks = (*cluster_file)["ranks"];
+    if (g_job_interrupted) fail("interrupted before the job started; the cluster was removed", 130);
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
       const std::string node = ranks[r]["node"];
       group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env});
     }
+    std::atomic<bool> finished{false};
+    std::thread watcher([&] {
+      while (!finished && !g_job_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (g_job_interrupted)
+        for (std::size_t r = 0; r < ranks.size(); ++r) group.signal(r, SIGTERM);
+    });
     auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)), true);
+    finished = true;
+    watcher.join();
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    if (g_job_interrupted) fail("interrupted; the ranks were stopped and any cluster the job brought up was removed", 130);
     if (result.all_succeeded()) {
       if (opts->compare_model) compare_with_model(cluster, spec, opts->json);
       return;
