@@ -58,8 +58,48 @@ struct CollInstance {
   double last_ready = 0;
   double duration = 0;
   bool priced = false;
-  std::uint64_t hot_bytes = 0;  // alltoallv: the most any member sends or receives
+  double a2a_seconds = 0;        // alltoallv: its slowest member's busiest interface
 };
+
+// A GPU's payload rate per tier (bytes/s) in the units asked for: its nvl0 / nic0 egress.
+struct GpuRates {
+  double up = 0, out = 0;
+};
+
+std::vector<GpuRates> gpu_rates(const plan::Plan& plan, bool emulated, Transport t) {
+  std::vector<GpuRates> out;
+  for (const auto& ns : plan.namespaces) {
+    if (ns.kind != model::NodeKind::gpu) continue;
+    GpuRates g;
+    for (const auto& i : ns.interfaces) {
+      const double bps = static_cast<double>(i.egress.rate_bps) * (emulated ? 1.0 : plan.dilation) *
+                         transport_efficiency(t, i.mtu) / 8;
+      double& slot = i.tier == model::Tier::scale_up ? g.up : g.out;
+      if (slot == 0) slot = bps;
+    }
+    out.push_back(g);
+  }
+  return out;
+}
+
+// The agents post every block of an alltoallv at once, so a member's NVLink and NIC run side by
+// side: its time is its busiest interface's bytes (in or out) at that interface's rate.
+double alltoallv_member_seconds(const Op& op, const job::Group& g, int self, const std::vector<int>& domains,
+                                const std::vector<GpuRates>& rates) {
+  const int me = g.members[self];
+  double up_out = 0, up_in = 0, out_out = 0, out_in = 0;
+  for (std::size_t j = 0; j < g.members.size(); ++j) {
+    if (static_cast<int>(j) == self) continue;
+    const bool same = domains[me] >= 0 && domains[me] == domains[g.members[j]];
+    (same ? up_out : out_out) += static_cast<double>(op.send_counts[j]);
+    (same ? up_in : out_in) += static_cast<double>(op.recv_counts[j]);
+  }
+  const auto& r = rates[me];
+  double t = 0;
+  if (r.up > 0) t = std::max(t, std::max(up_out, up_in) / r.up);
+  if (r.out > 0) t = std::max(t, std::max(out_out, out_in) / r.out);
+  return t;
+}
 
 }  // namespace
 
@@ -91,6 +131,10 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
     return *slot;
   };
   std::vector<RankState> st(n);
+  const auto rates = gpu_rates(plan, emulated, options.transport);
+  std::vector<int> domains;
+  for (const auto& ns : plan.namespaces)
+    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
   std::map<std::tuple<int, int, int>, CollInstance> colls;                 // (kind, group, ordinal)
   std::map<std::tuple<int, int, int, int>, double> arrivals;               // (group, from, to, ordinal) → arrival
   auto ready = [](RankState& s, GroupKind k) { return std::max(s.main, s.stream[k]); };
@@ -119,17 +163,17 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
             s.arrived_at[s.next] = at;
             ++inst.arrived;
             inst.last_ready = std::max(inst.last_ready, at);
-            std::uint64_t in = 0;
-            for (auto b : op.recv_counts) in += b;
-            inst.hot_bytes = std::max({inst.hot_bytes, op.bytes, in});
+            if (op.coll == job::Coll::alltoallv)
+              inst.a2a_seconds = std::max(inst.a2a_seconds, alltoallv_member_seconds(op, g, layout.group_rank(op.group, r), domains, rates));
           }
           if (inst.arrived < static_cast<int>(g.members.size())) break;
           if (!inst.priced) {
-            auto& p = pricer(op.group, r);
-            const int gn = p.size();
-            // alltoallv: priced as the uniform alltoall whose blocks carry the hot rank's volume.
-            const std::uint64_t bytes = op.coll == job::Coll::alltoallv ? inst.hot_bytes : op.bytes;
-            inst.duration = p.seconds(collective_of(op.coll), std::max<std::uint64_t>(bytes, static_cast<std::uint64_t>(gn)));
+            if (op.coll == job::Coll::alltoallv) {
+              inst.duration = inst.a2a_seconds;
+            } else {
+              auto& p = pricer(op.group, r);
+              inst.duration = p.seconds(collective_of(op.coll), std::max<std::uint64_t>(op.bytes, static_cast<std::uint64_t>(p.size())));
+            }
             inst.priced = true;
           }
           const double end = inst.last_ready + inst.duration;
