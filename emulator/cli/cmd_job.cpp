@@ -158,7 +158,8 @@ void add_job_command(CLI::App& app) {
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
       const std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env,
+                    {node, dir->path(runtime::kHostsFile)}});
     }
     auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)), true);
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
