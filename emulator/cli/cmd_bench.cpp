@@ -115,7 +115,8 @@ void add_bench_command(CLI::App& app) {
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
       std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), agent_args, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), agent_args, env,
+                    {node, dir->path(runtime::kHostsFile)}});
     }
     auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->timeout_s)), true);
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);

@@ -176,7 +176,8 @@ void add_job_command(CLI::App& app) {
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
       const std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env,
+                    {node, dir->path(runtime::kHostsFile)}});
     }
     std::atomic<bool> finished{false};
     std::thread watcher([&] {

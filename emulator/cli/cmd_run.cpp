@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,8 +12,25 @@
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
 #include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/live_cluster.h"
 
 namespace scalelab::cli {
+
+namespace {
+
+// "; faults in force: link_down gpu0-leaf0" when `scalelab inject` (or a drill) left any: a
+// workload that knows nothing of scalelab fails with a timeout or a reset, not with the link.
+std::string faults_in_force(const std::string& cluster) {
+  try {
+    auto faults = runtime::LiveCluster::open(cluster).faults_in_force();
+    if (faults.empty()) return "";
+    return "; faults in force: " + fmt::format("{}", fmt::join(faults, ", "));
+  } catch (const std::exception&) {
+    return "";  // the cluster went away meanwhile: nothing to add to the rank's own failure
+  }
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& app) {
   struct Options {
@@ -45,7 +63,8 @@ void add_run_command(CLI::App& app) {
       std::vector<std::string> argv;
       for (const auto& a : opts->command) argv.push_back(process::expand_variables(a, env));
       std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), argv, env});
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), argv, env,
+                    {node, dir->path(runtime::kHostsFile)}});
     }
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (opts->timeout_s > 0) deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(opts->timeout_s));
@@ -55,8 +74,8 @@ void add_run_command(CLI::App& app) {
     for (const auto& m : result.members) stopped += m.killed_by_us;
     if (result.timed_out) fail(fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
     const auto* first = result.first_failure();
-    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped", first ? first->label : "a rank",
-                     first ? first->status : -1, stopped),
+    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",
+                     first ? first->status : -1, stopped, faults_in_force(opts->cluster)),
          first && first->status > 0 && first->status < 126 ? first->status : 1);
   });
 }
