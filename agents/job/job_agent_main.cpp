@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 
 #include "collectives/cluster.h"
@@ -33,6 +34,8 @@ struct Args {
   std::string cluster_file, job_file, json, transport = "auto";
   int rank = -1, inprocess = 0, domain_size = 0, steps = 5, warmup_steps = 1, check = 1;
   long timeout_ms = -1, connect_timeout_ms = -1;
+  double duration_s = 0;
+  bool events = false;
 };
 
 std::mutex g_out_mu;
@@ -125,6 +128,14 @@ int run_rank(Shared& s, int rank) {
   jo.warmup_steps = s.a.warmup_steps;
   jo.dilation = s.cluster.dilation;
   jo.check = s.a.check != 0;
+  jo.duration_s = s.a.duration_s;
+  if (s.a.events)
+    jo.on_step = [](const StepEvent& e) {
+      const nlohmann::json j = {{"rank", e.rank}, {"iter", e.step}, {"warmup", e.warmup}, {"start_unix", e.start_unix},
+                                {"end_unix", e.end_unix}, {"bytes", e.bytes}, {"busbw_GBps", e.throughput_GBps},
+                                {"algbw_GBps", e.throughput_GBps}, {"step_ms", (e.end_unix - e.start_unix) * 1e3}};
+      print_lines({"SCALELAB_EVENT " + j.dump()});
+    };
   const auto dtype = parse_dtype(s.spec.dtype).value_or(DType::bfloat16);
   const auto phases = job::phase_names(s.spec, s.layout);
   auto tier_of = [&](int a, int b) { return std::string(tier_name(tier_between(s.cluster, a, b))); };
@@ -181,6 +192,8 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", a.timeout_ms, "deadline of every blocking step, pipeline waits included (env SCALELAB_TIMEOUT_MS; 10000)");
   app.add_option("--connect-timeout-ms", a.connect_timeout_ms, "deadline to connect every group (env SCALELAB_CONNECT_TIMEOUT_MS; 30000)");
   app.add_option("--json", a.json, "rank 0 writes every figure to this file");
+  app.add_option("--duration-s", a.duration_s, "timed steps until this many seconds have passed (instead of --steps; drills)");
+  app.add_flag("--events", a.events, "every rank prints a SCALELAB_EVENT {json} line per step (busbw_GBps: the bytes it moved ÷ step time)");
   CLI11_PARSE(app, argc, argv);
   try {
     auto tk = parse_transport_kind(a.transport);

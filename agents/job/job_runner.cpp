@@ -185,8 +185,18 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
   JobReport report;
   std::map<GroupKind, GroupTotals> totals;
   const int all_steps = opts.warmup_steps + opts.steps;
-  for (int step = 0; step < all_steps; ++step) {
+  Clock::time_point timed_start{};
+  for (int step = 0;; ++step) {
     const bool warmup = step < opts.warmup_steps, check = warmup && opts.check;
+    if (opts.duration_s > 0 && !warmup) {
+      // Rank 0 decides, so every rank runs the same number of steps.
+      if (step == opts.warmup_steps) timed_start = Clock::now();
+      std::int32_t go = me != 0 || step == opts.warmup_steps || seconds_since(timed_start) < opts.duration_s;
+      broadcast(world, &go, &go, 1, DType::int32, 0);
+      if (!go) break;
+    } else if (opts.duration_s <= 0 && step >= all_steps) {
+      break;
+    }
     const auto program = job::compile_step(spec, layout, me, step);
     std::map<std::pair<int, int>, std::uint64_t> p2p_count;  // (kind-peer, direction) → messages so far
     std::map<GroupKind, std::uint64_t> coll_count;
@@ -225,6 +235,15 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
     }
     for (auto& f : pending) done.push_back(f.get());
     const double step_seconds = seconds_since(start);
+    if (opts.on_step) {
+      StepEvent e;
+      e.rank = me, e.step = step, e.warmup = warmup;
+      const double end_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      e.end_unix = end_unix, e.start_unix = end_unix - step_seconds;
+      for (const auto& r : done) e.bytes += r.bytes;
+      e.throughput_GBps = step_seconds > 0 ? e.bytes / step_seconds / 1e9 : 0;
+      opts.on_step(e);
+    }
 
     std::vector<double> mine = {step_seconds, compute, std::max(0.0, step_seconds - compute)};
     std::int64_t wrong = 0;
@@ -256,7 +275,9 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
   std::vector<double> mine;
   for (GroupKind k : job::kGroupKinds) {
     const auto& t = totals[k];
-    const double steps = std::max(1, opts.steps);
+    int timed = 0;
+    for (const auto& s : report.steps) timed += !s.warmup;
+    const double steps = std::max(1, timed);
     mine.push_back(t.seconds > 0 ? -t.bus_bytes / t.seconds / 1e9 : 0);
     mine.push_back(t.bytes / steps);
     mine.push_back(t.seconds / steps);

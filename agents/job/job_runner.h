@@ -25,6 +25,20 @@ struct JobOptions {
   int warmup_steps = 1;  // untimed steps before them (connections warm, buffers allocated)
   double dilation = 1;   // compute sleeps its real time × dilation
   bool check = true;     // check every operation's data on the warm-up steps
+  // > 0: instead of `steps`, timed steps until rank 0 has seen this many seconds pass (at least
+  // one); rank 0 sends a continue flag round before each, so every rank runs as many.
+  double duration_s = 0;
+  // Called on every rank after each of its steps (`--events`, the drills' timeline).
+  std::function<void(const struct StepEvent&)> on_step;
+};
+
+// One rank's step, for a drill's timeline: wall-clock bounds and what it moved.
+struct StepEvent {
+  int rank = 0, step = 0;
+  bool warmup = false;
+  double start_unix = 0, end_unix = 0;
+  double bytes = 0;           // every operation's bytes this step
+  double throughput_GBps = 0; // bytes ÷ step time: how fast the job moves its data
 };
 
 struct PhaseTime {

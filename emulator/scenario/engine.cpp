@@ -19,6 +19,7 @@
 #include "emulator/netlink/capabilities.h"
 #include "emulator/plan/plan.h"
 #include "emulator/plan/shaping.h"
+#include "emulator/job/layout.h"
 #include "emulator/process/agent_binary.h"
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
@@ -77,6 +78,16 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
   };
   static const std::set<std::string> link_actions = {"link_down", "link_up", "flap", "degrade", "restore"};
   static const std::set<std::string> rank_actions = {"kill", "stop", "cont", "straggler"};
+  if (!s.workload.job.empty()) {
+    std::vector<int> domains;
+    for (const auto& ns : plan.namespaces)
+      if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
+    try {
+      job::make_layout(job::load_job(s.workload.job).parallel, domains, s.workload.job);
+    } catch (const job::JobError& e) {
+      throw ScenarioError(s.source, "/workload/job", e.what());
+    }
+  }
   for (const auto& step : s.steps) {
     const std::string target = step.json_pointer + "/target";
     if (link_actions.count(step.action)) check(target, [&] { runtime::resolve_links(plan, step.target); });
@@ -131,7 +142,7 @@ class Drill {
     cluster_file_ = runtime::ClusterDir::open(plan_.cluster)->read_json("cluster.json").value();
     log_.start();
     log_.add({{"t", 0.0}, {"type", "scenario"}, {"name", s_.name}, {"cluster", plan_.cluster}, {"world_size", plan_.gpu_count()},
-              {"collective", s_.workload.command.empty() ? s_.workload.collective : "command"}, {"bytes", s_.workload.bytes},
+              {"collective", !s_.workload.job.empty() ? "job" : s_.workload.command.empty() ? s_.workload.collective : "command"}, {"bytes", s_.workload.bytes},
               {"transport", s_.workload.transport}, {"dilation", plan_.dilation}});
     hang_deadline_s_ = s_.workload.duration_s + 4 * s_.workload.timeout_s + 15;
     launch_workload();
@@ -275,6 +286,9 @@ class Drill {
     const auto& w = s_.workload;
     std::string size = std::to_string(w.bytes);
     double remaining = std::max(1.0, w.duration_s - log_.now());
+    if (!w.job.empty())
+      return {process::job_agent_binary(), "--job", w.job, "--duration-s", fmt::format("{:.3f}", remaining), "--events", "-c", "0",
+              "--timeout-ms", std::to_string(static_cast<long>(w.timeout_s * 1000)), "--transport", w.transport};
     return {process::agent_binary(), w.collective, "-b", size, "-e", size, "-w", "1", "-c", "0", "--duration-s", fmt::format("{:.3f}", remaining),
             "--events", "--timeout-ms", std::to_string(static_cast<long>(w.timeout_s * 1000)), "--algo", w.algo, "--transport", w.transport,
             "-d", w.datatype};

@@ -17,8 +17,11 @@ struct Workload {
   std::uint64_t bytes = 16ull << 20;
   std::string algo = "auto", transport = "auto", datatype = "float";
   double timeout_s = 2.0;  // the agents' per-step deadline
-  // … or any command per rank (argv, with $RANK etc. expanded).
+  // … or any command per rank (argv, with $RANK etc. expanded) …
   std::vector<std::string> command;
+  // … or a training job (jobs/*.json, resolved against the scenario's folder), stepping for
+  // `duration` with one SCALELAB_EVENT per rank and step (busbw: the bytes it moved ÷ step time).
+  std::string job;
   double duration_s = 15.0;  // how long the loop runs (the command: its own length, bounded by this + 30 s)
   bool restart_on_failure = false;  // relaunch every rank after a failure, like a job scheduler
 };

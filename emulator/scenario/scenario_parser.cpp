@@ -81,10 +81,19 @@ std::uint64_t parse_size(const Reader& r, const nlohmann::json& v, const std::st
   r.fail(pointer, "expected a size in bytes like 16M, 1G or 65536");
 }
 
-Workload parse_workload(const Reader& r, const nlohmann::json& j) {
+Workload parse_workload(const Reader& r, const nlohmann::json& j, const std::string& source) {
   const std::string p = "/workload";
-  r.only_keys(j, p, {"collective", "size", "algo", "transport", "datatype", "timeout", "command", "duration", "restart_on_failure"});
+  r.only_keys(j, p, {"collective", "size", "algo", "transport", "datatype", "timeout", "command", "job", "duration", "restart_on_failure"});
   Workload w;
+  if (j.contains("job")) {
+    if (j.contains("collective") || j.contains("command"))
+      r.fail(p, "give one of \"collective\" (a bench loop), \"command\" (any program per rank) or \"job\" (a training job)");
+    std::filesystem::path path = r.text(j["job"], p + "/job");
+    if (path.is_relative()) path = std::filesystem::path(source).parent_path() / path;
+    if (!std::filesystem::exists(path)) r.fail(p + "/job", "no job file at " + path.string() + " (jobs/ has llama-3d.json, moe-ep.json, tiny-3d.json)");
+    w.job = path.lexically_normal().string();
+    w.timeout_s = 10.0;  // a pipeline receive waits through the bubble
+  }
   if (j.contains("command")) {
     if (j.contains("collective")) r.fail(p, "give either \"collective\" (a bench loop) or \"command\" (any program per rank), not both");
     if (!j["command"].is_array() || j["command"].empty()) r.fail(p + "/command", "expected a non-empty array of strings (argv)");
@@ -272,7 +281,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source) {
   }
   if (j.contains("convergence")) s.convergence_s = r.seconds(j["convergence"], "/convergence");
   if (j.contains("baseline")) s.baseline_s = r.seconds(j["baseline"], "/baseline");
-  s.workload = parse_workload(r, j.value("workload", nlohmann::json::object()));
+  s.workload = parse_workload(r, j.value("workload", nlohmann::json::object()), source);
   s.steps = parse_steps(r, j.value("steps", nlohmann::json::array()));
   reject_contradictions(r, s.steps);
   for (const auto& step : s.steps)

@@ -77,3 +77,16 @@ TEST(ScenarioParser, RejectsContradictorySteps) {
   expect_rejected(with(R"([{"at": "4s", "action": "link_down", "target": "rail:1"}, {"at": "4s", "action": "link_up", "target": "rail:1"}])"),
                   "/steps/1", "contradicts /steps/0");
 }
+
+TEST(ScenarioParser, AJobWorkloadResolvesItsFileAndWaitsLongerPerStep) {
+  const std::string src = std::string(SCALELAB_SOURCE_DIR) + "/scenarios/drill.json";
+  auto s = parse_scenario(with("[]", R"([{"no_hang": {}}])", R"({"job": "../jobs/tiny-3d.json", "duration": "8s"})"), src);
+  EXPECT_EQ(s.workload.job, std::string(SCALELAB_SOURCE_DIR) + "/jobs/tiny-3d.json");
+  EXPECT_DOUBLE_EQ(s.workload.timeout_s, 10.0);
+  EXPECT_TRUE(s.workload.command.empty());
+}
+
+TEST(ScenarioParser, AJobWorkloadIsOneKindOfWorkloadAndMustExist) {
+  expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"job": "x.json", "command": ["true"]})"), "/workload", "one of");
+  expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"job": "nowhere/job.json"})"), "/workload/job", "no job file");
+}
