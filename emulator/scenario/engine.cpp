@@ -142,7 +142,9 @@ class Drill {
     cluster_file_ = runtime::ClusterDir::open(plan_.cluster)->read_json("cluster.json").value();
     log_.start();
     log_.add({{"t", 0.0}, {"type", "scenario"}, {"name", s_.name}, {"cluster", plan_.cluster}, {"world_size", plan_.gpu_count()},
-              {"collective", !s_.workload.job.empty() ? "job" : s_.workload.command.empty() ? s_.workload.collective : "command"}, {"bytes", s_.workload.bytes},
+              {"collective", !s_.workload.job.empty() ? "job " + std::filesystem::path(s_.workload.job).stem().string()
+                                           : s_.workload.command.empty() ? s_.workload.collective : "command"},
+              {"bytes", s_.workload.job.empty() ? nlohmann::json(s_.workload.bytes) : nlohmann::json(nullptr)},
               {"transport", s_.workload.transport}, {"dilation", plan_.dilation}});
     hang_deadline_s_ = s_.workload.duration_s + 4 * s_.workload.timeout_s + 15;
     launch_workload();
