@@ -202,14 +202,14 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
     std::map<GroupKind, std::uint64_t> coll_count;
     std::vector<std::future<OpResult>> pending;
     std::vector<OpResult> done;
-    double compute = 0;
+    double compute = 0, idle = 0;
     barrier(world);
     const auto start = Clock::now();
     for (const auto& op : program.ops) {
       if (op.kind == OpKind::compute) {
         const auto t = Clock::now();
         std::this_thread::sleep_for(std::chrono::duration<double, std::nano>(static_cast<double>(op.ns) * opts.dilation));
-        compute += seconds_since(t);
+        (op.phase == "idle" ? idle : compute) += seconds_since(t);  // waiting for requests is not work
         continue;
       }
       if (op.kind == OpKind::wait_all) {
@@ -245,7 +245,7 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
       opts.on_step(e);
     }
 
-    std::vector<double> mine = {step_seconds, compute, std::max(0.0, step_seconds - compute)};
+    std::vector<double> mine = {step_seconds, compute, std::max(0.0, step_seconds - compute - idle)};
     std::int64_t wrong = 0;
     for (const auto& name : phases) {
       double s = name == "compute" ? compute : 0;
@@ -253,6 +253,14 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
         if (r.phase == name) s += r.seconds;
       mine.push_back(s);
     }
+    double token = -1;
+    if (spec.inference && layout.group_rank(GroupKind::pp, me) == 1) {
+      double work = compute;
+      for (const auto& r : done)
+        if (r.group == GroupKind::tp) work += r.seconds;
+      token = work / (static_cast<double>(spec.inference->requests) * spec.inference->tokens);
+    }
+    mine.push_back(token);
     for (const auto& r : done) {
       wrong += r.wrong;
       if (!warmup) {
@@ -266,6 +274,7 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
     fig.warmup = warmup;
     fig.seconds = worst[0], fig.compute_seconds = worst[1], fig.exposed_seconds = worst[2];
     for (std::size_t i = 0; i < phases.size(); ++i) fig.phases.push_back({phases[i], worst[3 + i]});
+    fig.token_seconds = worst[3 + phases.size()];
     fig.wrong = check ? sum_across(world, wrong) : -1;
     if (fig.wrong >= 0) report.wrong = std::max<std::int64_t>(report.wrong, 0) + fig.wrong;
     report.steps.push_back(fig);
@@ -298,11 +307,12 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
     g.ops_per_step = static_cast<int>(worst[i + 3] + 0.5);
     report.groups.push_back(g);
   }
-  double sum = 0;
+  double sum = 0, tokens = 0;
   int timed = 0;
   for (const auto& s : report.steps)
-    if (!s.warmup) sum += s.seconds, ++timed;
+    if (!s.warmup) sum += s.seconds, tokens += s.token_seconds, ++timed;
   report.mean_step_seconds = timed ? sum / timed : 0;
+  if (spec.inference && timed) report.mean_token_seconds = tokens / timed;
   return report;
 }
 
@@ -314,14 +324,23 @@ nlohmann::json report_json(const JobReport& r, double dilation) {
     steps.push_back({{"step", s.step}, {"warmup", s.warmup}, {"time_ms", s.seconds * 1e3}, {"compute_ms", s.compute_seconds * 1e3},
                      {"exposed_ms", s.exposed_seconds * 1e3}, {"phases_ms", phases}, {"wrong", s.wrong},
                      {"projected_real_time_ms", s.seconds * 1e3 / dilation}});
+    if (s.token_seconds >= 0) {
+      steps.back()["token_latency_ms"] = s.token_seconds * 1e3;
+      steps.back()["projected_real_token_latency_ms"] = s.token_seconds * 1e3 / dilation;
+    }
   }
   for (const auto& g : r.groups)
     groups.push_back({{"group", job::group_kind_name(g.kind)}, {"size", g.size}, {"groups", g.count}, {"tier", g.tier},
                       {"ops_per_step", g.ops_per_step}, {"bytes_per_step", g.bytes_per_step},
                       {"time_ms_per_step", g.seconds_per_step * 1e3}, {"busbw_GBps", g.busbw_GBps},
                       {"projected_real_busbw_GBps", g.busbw_GBps * dilation}});
-  return {{"steps", steps}, {"groups", groups}, {"wrong", r.wrong}, {"mean_step_ms", r.mean_step_seconds * 1e3},
-          {"projected_real_step_ms", r.mean_step_seconds * 1e3 / dilation}, {"dilation", dilation}};
+  nlohmann::json out = {{"steps", steps}, {"groups", groups}, {"wrong", r.wrong}, {"mean_step_ms", r.mean_step_seconds * 1e3},
+                        {"projected_real_step_ms", r.mean_step_seconds * 1e3 / dilation}, {"dilation", dilation}};
+  if (r.mean_token_seconds >= 0) {
+    out["mean_token_latency_ms"] = r.mean_token_seconds * 1e3;
+    out["projected_real_token_latency_ms"] = r.mean_token_seconds * 1e3 / dilation;
+  }
+  return out;
 }
 
 }  // namespace scalelab::agent

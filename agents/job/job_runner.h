@@ -54,6 +54,9 @@ struct StepFigures {
   double exposed_seconds = 0;  // the most time any rank spent waiting on communication
   std::vector<PhaseTime> phases;
   std::int64_t wrong = -1;     // elements/bytes wrong over all ranks; -1 not checked
+  // Inference: the slowest decode rank's time per output token (its compute and TP time ÷ the
+  // tokens it decoded); -1 for training jobs.
+  double token_seconds = -1;
 };
 
 struct GroupFigures {
@@ -71,6 +74,7 @@ struct JobReport {
   std::vector<GroupFigures> groups;
   std::int64_t wrong = -1;
   double mean_step_seconds = 0;  // over the timed steps
+  double mean_token_seconds = -1;  // inference: over the timed steps
 };
 
 // `tier_of(a, b)`: "scale_up" or "scale_out" between world ranks (for the report).

@@ -40,6 +40,9 @@ std::vector<std::string> job_summary(const JobReport& r, const std::vector<std::
                             "step {:.4f} ms", timed, r.mean_step_seconds * 1e3, exposed / timed * 1e3,
                             r.mean_step_seconds > 0 ? 100 * exposed / timed / r.mean_step_seconds : 0,
                             r.mean_step_seconds * 1e3 / dilation));
+  if (r.mean_token_seconds >= 0)
+    out.push_back(fmt::format("# Latency per output token (slowest decode rank): {:.3f} ms; projected real {:.4f} ms",
+                              r.mean_token_seconds * 1e3, r.mean_token_seconds * 1e3 / dilation));
   std::string line = "#   per phase (slowest rank):";
   for (std::size_t i = 0; i < phases.size(); ++i) line += fmt::format(" {} {:.2f} ms;", phases[i], phase[i] / timed * 1e3);
   line.pop_back();

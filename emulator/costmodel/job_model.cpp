@@ -44,7 +44,7 @@ class GroupPricer {
 
 struct RankState {
   std::size_t next = 0;
-  double main = 0, compute = 0;
+  double main = 0, compute = 0, idle = 0;
   std::map<GroupKind, double> stream;
   std::vector<double> pending;  // ends of asynchronous operations issued
   std::map<std::string, double> phase;
@@ -149,7 +149,8 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
         const Op& op = programs[r].ops[s.next];
         if (op.kind == OpKind::compute) {
           const double t = static_cast<double>(op.ns) * 1e-9 * dilation;
-          s.main += t, s.compute += t;
+          s.main += t;
+          (op.phase == "idle" ? s.idle : s.compute) += t;
         } else if (op.kind == OpKind::wait_all) {
           for (double e : s.pending) s.main = std::max(s.main, e);
           s.pending.clear();
@@ -223,7 +224,7 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
   for (auto& s : st) {
     out.step_seconds = std::max(out.step_seconds, s.main);
     out.compute_seconds = std::max(out.compute_seconds, s.compute);
-    out.exposed_seconds = std::max(out.exposed_seconds, s.main - s.compute);
+    out.exposed_seconds = std::max(out.exposed_seconds, s.main - s.compute - s.idle);
     for (std::size_t i = 0; i < names.size(); ++i)
       out.phases[i].seconds = std::max(out.phases[i].seconds, names[i] == "compute" ? s.compute : s.phase[names[i]]);
   }

@@ -138,6 +138,34 @@ MoeSpec parse_moe(const Reader& r, const json& m, const std::string& ptr) {
   return out;
 }
 
+InferenceSpec parse_inference(const Reader& r, const json& j, const std::string& ptr) {
+  r.only_keys(j, ptr, {"requests", "rate", "prefill", "kv_bytes", "block_bytes", "decode"});
+  InferenceSpec out;
+  if (j.contains("requests")) out.requests = r.positive_int(j["requests"], ptr + "/requests", 1 << 20);
+  if (j.contains("rate")) {
+    if (!j["rate"].is_number() || j["rate"].get<double>() < 0)
+      r.fail(ptr + "/rate", fmt::format("expected requests per second (a number >= 0; 0 = back to back), got {}", j["rate"].dump()));
+    out.rate = j["rate"].get<double>();
+  }
+  if (!j.contains("kv_bytes")) r.fail(ptr, "missing \"kv_bytes\": one request's KV cache per rank, sent from prefill to decode");
+  out.kv_bytes = r.bytes(j["kv_bytes"], ptr + "/kv_bytes", false);
+  if (j.contains("block_bytes")) out.block_bytes = r.bytes(j["block_bytes"], ptr + "/block_bytes");
+  if (j.contains("prefill")) {
+    const auto& p = j["prefill"];
+    r.only_keys(p, ptr + "/prefill", {"compute", "tp_bytes"});
+    if (p.contains("compute")) out.prefill_ns = r.duration(p["compute"], ptr + "/prefill/compute");
+    if (p.contains("tp_bytes")) out.prefill_tp_bytes = r.bytes(p["tp_bytes"], ptr + "/prefill/tp_bytes");
+  }
+  if (j.contains("decode")) {
+    const auto& d = j["decode"];
+    r.only_keys(d, ptr + "/decode", {"tokens", "compute", "tp_bytes"});
+    if (d.contains("tokens")) out.tokens = r.positive_int(d["tokens"], ptr + "/decode/tokens", 1 << 16);
+    if (d.contains("compute")) out.token_ns = r.duration(d["compute"], ptr + "/decode/compute");
+    if (d.contains("tp_bytes")) out.token_tp_bytes = r.bytes(d["tp_bytes"], ptr + "/decode/tp_bytes");
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* group_kind_name(GroupKind k) {
@@ -165,7 +193,7 @@ JobSpec parse_job(const std::string& text, const std::string& source) {
     r.fail("", fmt::format("not valid JSON ({}); a job file is one JSON object, // comments allowed", e.what()));
   }
   r.only_keys(j, "", {"name", "parallel", "dtype", "layers_per_stage", "micro_batches", "layer", "pipeline", "gradients",
-                      "optimizer", "moe"});
+                      "optimizer", "moe", "inference"});
   JobSpec s;
   s.source = source;
   if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
@@ -210,6 +238,16 @@ JobSpec parse_job(const std::string& text, const std::string& source) {
   }
   if (j.contains("optimizer")) s.optimizer_ns = r.duration(j["optimizer"], "/optimizer");
   if (j.contains("moe")) s.moe = parse_moe(r, j["moe"], "/moe");
+  if (j.contains("inference")) {
+    s.inference = parse_inference(r, j["inference"], "/inference");
+    if (s.parallel.pp != 2)
+      r.fail("/parallel/pp", "an inference job needs \"pp\": 2: stage 0 serves prefill, stage 1 decode");
+    if (s.moe) r.fail("/moe", "an inference job here has no MoE layers; drop \"moe\" or \"inference\"");
+    for (const char* training : {"micro_batches", "pipeline", "gradients", "layer", "optimizer"})
+      if (j.contains(training))
+        r.fail(std::string("/") + training, fmt::format("\"{}\" describes training; an inference job takes its work from \"inference\"", training));
+    return s;
+  }
   if (s.moe && s.parallel.ep == 1)
     r.fail("/parallel/ep", "a job with \"moe\" needs \"ep\" > 1 in \"parallel\" (the ranks its experts are spread over)");
   if (s.parallel.pp > 1 && s.activation_bytes == 0)

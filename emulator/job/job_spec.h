@@ -55,6 +55,21 @@ struct MoeSpec {
   std::uint64_t expert_ns = 0;    // compute of the experts per micro-batch, forward (backward: twice)
 };
 
+// Inference with prefill/decode disaggregation: stage 0 of the pipeline dimension serves prefill,
+// stage 1 decode (parallel.pp must be 2); each prefill rank sends its TP shard of every request's
+// KV cache, in blocks, to the decode rank at the same place in the decode instance.
+struct InferenceSpec {
+  int requests = 8;                   // per step: requests that go through prefill, transfer, decode
+  double rate = 0;                    // requests per second arriving (real time); 0 = back to back
+  std::uint64_t prefill_ns = 0;       // compute of one request's prefill (all layers)
+  std::uint64_t prefill_tp_bytes = 0; // per layer, one TP all_reduce
+  std::uint64_t kv_bytes = 0;         // one request's KV cache per rank (its TP shard)
+  std::uint64_t block_bytes = 0;      // sent in blocks of this size (0: one message)
+  int tokens = 1;                     // output tokens decoded per request
+  std::uint64_t token_ns = 0;         // compute of one decode step (all layers)
+  std::uint64_t token_tp_bytes = 0;   // per layer and token, one TP all_reduce
+};
+
 struct JobSpec {
   std::string name, source;
   Parallel parallel;
@@ -68,6 +83,7 @@ struct JobSpec {
   bool overlap = true;                 // buckets start as backward produces them (DDP) or after it
   std::uint64_t optimizer_ns = 0;
   std::optional<MoeSpec> moe;
+  std::optional<InferenceSpec> inference;
 };
 
 // Parses and validates (comments allowed); `source` names the file in errors.

@@ -29,6 +29,7 @@ class Builder {
   }
 
   StepProgram build() {
+    if (job_.inference) return build_inference();
     const int stages = layout_.size(GroupKind::pp), m = job_.micro_batches;
     const int warmup = std::min(stages - 1 - stage_, m);
     for (int i = 0; i < warmup; ++i) forward(i);
@@ -145,6 +146,56 @@ class Builder {
     if (stage_ > 0) pp_op(OpKind::send, stage_ - 1);
   }
 
+  // Prefill (stage 0) and decode (stage 1) instances; requests arrive at `rate`, each prefill
+  // rank sends its shard of the request's KV cache to the decode rank at its place, which then
+  // decodes the request's tokens (a TP all_reduce per layer and token).
+  StepProgram build_inference() {
+    const auto& inf = *job_.inference;
+    const int layers = job_.layers_per_stage;
+    const std::uint64_t block = inf.block_bytes ? std::min(inf.block_bytes, inf.kv_bytes) : inf.kv_bytes;
+    const int blocks = static_cast<int>((inf.kv_bytes + block - 1) / block);
+    auto block_size = [&](int b) { return b == blocks - 1 ? inf.kv_bytes - block * static_cast<std::uint64_t>(blocks - 1) : block; };
+    for (int i = 0; i < inf.requests; ++i) {
+      if (stage_ == 0) {
+        if (inf.rate > 0) {
+          // The gap between arrivals that prefill does not fill is idle time, not compute.
+          const double gap_ns = 1e9 / inf.rate;
+          if (gap_ns > static_cast<double>(inf.prefill_ns)) {
+            Op idle;
+            idle.kind = OpKind::compute;
+            idle.ns = static_cast<std::uint64_t>(gap_ns) - inf.prefill_ns;
+            idle.phase = "idle";
+            out_.ops.push_back(idle);
+          }
+        }
+        for (int l = 0; l < layers; ++l) {
+          compute(inf.prefill_ns / layers);
+          collective(GroupKind::tp, Coll::all_reduce, inf.prefill_tp_bytes, "tp");
+        }
+        for (int b = 0; b < blocks; ++b) kv_op(OpKind::send, block_size(b));
+      } else {
+        for (int b = 0; b < blocks; ++b) kv_op(OpKind::recv, block_size(b));
+        for (int t = 0; t < inf.tokens; ++t)
+          for (int l = 0; l < layers; ++l) {
+            compute(inf.token_ns / layers);
+            collective(GroupKind::tp, Coll::all_reduce, inf.token_tp_bytes, "tp");
+          }
+      }
+    }
+    out_.ops.push_back(wait_all());
+    return std::move(out_);
+  }
+  void kv_op(OpKind kind, std::uint64_t bytes) {
+    Op op;
+    op.kind = kind;
+    op.group = GroupKind::pp;
+    op.peer = 1 - stage_;
+    op.bytes = bytes;
+    op.phase = "kv transfer";
+    op.async = kind == OpKind::send;
+    out_.ops.push_back(op);
+  }
+
   // Issues DP buckets up to (not including) index `upto`.
   void issue_buckets(int upto) {
     for (; issued_ < upto; ++issued_) {
@@ -170,6 +221,11 @@ StepProgram compile_step(const JobSpec& job, const Layout& layout, int rank, int
 
 std::vector<std::string> phase_names(const JobSpec& job, const Layout& layout) {
   std::vector<std::string> out = {"compute"};
+  if (job.inference) {
+    if (layout.size(GroupKind::tp) > 1 && (job.inference->prefill_tp_bytes > 0 || job.inference->token_tp_bytes > 0)) out.push_back("tp");
+    out.push_back("kv transfer");
+    return out;
+  }
   if (layout.size(GroupKind::tp) > 1 && job.layer.tp_bytes > 0) out.push_back("tp");
   if (layout.size(GroupKind::pp) > 1) out.push_back("pp");
   if (layout.size(GroupKind::dp) > 1 && job.gradient_bytes > 0) out.push_back("dp");

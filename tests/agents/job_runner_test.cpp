@@ -154,3 +154,22 @@ TEST(JobRunner, AFailedGroupEndsEveryRankWithANamedError) {
 
 }  // namespace
 }  // namespace scalelab::agent
+
+namespace scalelab::agent {
+namespace {
+
+TEST(JobRunner, InferenceReportsLatencyPerTokenAndChecksTheKvCache) {
+  auto spec = job::parse_job(R"({"name": "pd", "parallel": {"tp": 2, "pp": 2}, "layers_per_stage": 2,
+    "inference": {"requests": 2, "rate": 0, "prefill": {"compute": "100us", "tp_bytes": 4096},
+                  "kv_bytes": 10000, "block_bytes": 4096, "decode": {"tokens": 3, "compute": "1ms", "tp_bytes": 512}}})", "pd.json");
+  auto out = run_inprocess_job(spec, 4, 2, quick());
+  ASSERT_TRUE(out.errors.empty()) << out.errors.front();
+  const auto& r = out.reports[0];
+  EXPECT_EQ(r.wrong, 0);
+  // 1 ms of compute per token on the decode ranks (2 layers of 0.5 ms), plus its TP all_reduces.
+  EXPECT_GE(r.mean_token_seconds, 0.001);
+  EXPECT_LT(r.mean_token_seconds, 0.05);
+}
+
+}  // namespace
+}  // namespace scalelab::agent

@@ -138,3 +138,45 @@ TEST(Schedule, PhaseNamesFollowTheJob) {
 
 }  // namespace
 }  // namespace scalelab::job
+
+namespace scalelab::job {
+namespace {
+
+TEST(Schedule, InferencePrefillSendsKvBlocksThatDecodeReceivesThenDecodesEveryToken) {
+  auto job = parse_job(R"({"name": "pd", "parallel": {"tp": 2, "pp": 2}, "layers_per_stage": 2,
+    "inference": {"requests": 3, "rate": 1000, "prefill": {"compute": "100us", "tp_bytes": 4096},
+                  "kv_bytes": 10000, "block_bytes": 4096, "decode": {"tokens": 5, "compute": "10us", "tp_bytes": 512}}})", "pd.json");
+  auto l = make_layout(job.parallel, domains(4, 2), "pd.json");
+  const auto prefill = compile_step(job, l, 0, 0), decode = compile_step(job, l, 2, 0);
+  std::uint64_t sent = 0, received = 0, idle = 0;
+  int decode_tp = 0, blocks = 0;
+  for (const auto& op : prefill.ops) {
+    if (op.kind == OpKind::send) {
+      sent += op.bytes, ++blocks;
+      EXPECT_TRUE(op.async);
+    }
+    if (op.kind == OpKind::compute && op.phase == "idle") idle += op.ns;
+  }
+  for (const auto& op : decode.ops) {
+    if (op.kind == OpKind::recv) {
+      received += op.bytes;
+      EXPECT_EQ(op.peer, 0);
+    }
+    if (op.kind == OpKind::collective) decode_tp += op.bytes == 512;
+  }
+  EXPECT_EQ(sent, 3u * 10000);
+  EXPECT_EQ(received, sent);
+  EXPECT_EQ(blocks, 3 * 3);             // 4096 + 4096 + 1808 per request
+  EXPECT_EQ(decode_tp, 3 * 5 * 2);      // per request, token and layer
+  EXPECT_EQ(idle, 3u * (1000000 - 100000));  // 1 ms between arrivals, 100 us of it prefill
+  EXPECT_EQ(phase_names(job, l), (std::vector<std::string>{"compute", "tp", "kv transfer"}));
+}
+
+TEST(Schedule, InferenceNeedsTwoStagesAndNoTrainingKeys) {
+  EXPECT_THROW(parse_job(R"({"name": "pd", "parallel": {"pp": 3}, "inference": {"kv_bytes": 8}})", "j"), JobError);
+  EXPECT_THROW(parse_job(R"({"name": "pd", "parallel": {"pp": 2}, "micro_batches": 2, "inference": {"kv_bytes": 8}})", "j"), JobError);
+  EXPECT_THROW(parse_job(R"({"name": "pd", "parallel": {"pp": 2}, "inference": {}})", "j"), JobError);
+}
+
+}  // namespace
+}  // namespace scalelab::job
