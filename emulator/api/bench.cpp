@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 
@@ -19,13 +22,16 @@ namespace scalelab {
 namespace {
 
 // process::agent_binary() looks beside the running executable, which for a program using the
-// library is that program; the installed agent is the next best guess before PATH.
+// library is that program. Next: the agent installed with this library, <libdir>/../bin, found
+// from where the library itself was loaded (so any prefix and an unpacked .deb work); then PATH.
 std::string agent_path() {
   auto found = process::agent_binary();
   if (found.find('/') != std::string::npos) return found;
-#ifdef SCALELAB_INSTALLED_AGENT
-  if (access(SCALELAB_INSTALLED_AGENT, X_OK) == 0) return SCALELAB_INSTALLED_AGENT;
-#endif
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&agent_path), &info) && info.dli_fname) {
+    auto candidate = std::filesystem::path(info.dli_fname).parent_path().parent_path() / "bin" / "scalelab-agent";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
   return found;
 }
 
