@@ -68,7 +68,7 @@ class Cluster {
   static Cluster attach(const std::string& name);
 
   Cluster(Cluster&&) noexcept;
-  Cluster& operator=(Cluster&&) noexcept;
+  Cluster& operator=(Cluster&&) noexcept;  // takes down the cluster this one owned first
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
   ~Cluster();  // down() when owned; never throws

@@ -19,4 +19,13 @@ TEST_F(ClusterTest, InstalledFixtureBringsTinyUp) {
   EXPECT_EQ(c.exec("gpu0", {"true"}).status, 0);
 }
 
+// The installed library finds the installed agent (beside it, in <prefix>/bin).
+TEST_F(ClusterTest, InstalledBenchFindsTheInstalledAgent) {
+  auto& c = cluster(topology());
+  auto r = c.bench({.args = {"-b", "64K", "-e", "64K", "-n", "2", "-w", "1"}});
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_GT(r.rows[0].busbw_GBps, 0);
+  EXPECT_EQ(r.rows[0].wrong, 0);
+}
+
 }  // namespace
