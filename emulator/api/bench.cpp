@@ -61,12 +61,14 @@ BenchResult Cluster::bench(const BenchOptions& options) const {
   if (!cluster_file) throw NotFound("cluster " + name() + " has no cluster file yet (is `up` still running?)");
 
   static std::atomic<int> counter{0};
-  const std::string json_path = dir->path(fmt::format("bench-api-{}-{}.json", getpid(), counter++));
+  const bool keep_json = !options.json_path.empty();
+  const std::string json_path = keep_json ? options.json_path : dir->path(fmt::format("bench-api-{}-{}.json", getpid(), counter++));
   std::vector<std::string> agent_args = {agent_path(), options.collective};
   agent_args.insert(agent_args.end(), options.args.begin(), options.args.end());
   agent_args.insert(agent_args.end(), {"--json", json_path});
 
   auto impl = std::make_unique<Job::Impl>();
+  impl->options.on_line = options.on_line;
   const auto& ranks = (*cluster_file)["ranks"];
   for (std::size_t r = 0; r < ranks.size(); ++r) {
     std::string node = ranks[r]["node"];
@@ -80,13 +82,14 @@ BenchResult Cluster::bench(const BenchOptions& options) const {
   const auto& result = job.wait(options.timeout);
   struct Remove {
     std::string path;
-    ~Remove() { std::remove(path.c_str()); }
-  } remove_json{json_path};
-  if (result.timed_out) throw Error(fmt::format("bench did not finish within {} s; every rank was stopped", options.timeout.count()));
+    ~Remove() {
+      if (!path.empty()) std::remove(path.c_str());
+    }
+  } remove_json{keep_json ? "" : json_path};
+  if (result.timed_out) throw BenchError(fmt::format("bench did not finish within {} s; every rank was stopped", options.timeout.count()), result);
   if (!result.ok()) {
     const auto* first = result.first_failure();
-    std::string last = first && !first->output.empty() ? "\n  last line: " + first->output.back() : "";
-    throw Error(fmt::format("{} failed (exit {}); the other ranks were stopped{}", first ? first->label : "a rank", first ? first->status : -1, last));
+    throw BenchError(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1), result);
   }
   std::ifstream in(json_path);
   if (!in) throw Error("rank 0 wrote no results to " + json_path);

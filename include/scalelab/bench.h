@@ -2,6 +2,9 @@
 // A collective run on every GPU by scalelab-agent (Cluster::bench), as nccl-tests reports it.
 #include <chrono>
 #include <cstdint>
+
+#include "scalelab/errors.h"
+#include "scalelab/job.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +17,8 @@ struct BenchOptions {
   // and --algo, --transport, --timeout-ms.
   std::vector<std::string> args;
   std::chrono::seconds timeout{600};  // the whole run
+  LineHandler on_line;                 // every rank's output as it comes (rank 0 prints the table)
+  std::string json_path;               // keep rank 0's JSON here; empty: a temporary file, removed
 };
 
 struct BenchRow {
@@ -31,6 +36,17 @@ struct BenchResult {
   std::vector<BenchRow> rows;
   double avg_busbw_GBps = 0, projected_avg_busbw_GBps = 0;
   std::vector<std::string> output;  // rank 0's table as printed
+};
+
+// A rank failed or the run timed out. what(): "rank 2 gpu2 failed (exit 1); the other ranks were
+// stopped" or "bench did not finish within 600 s; every rank was stopped".
+class BenchError : public Error {
+ public:
+  BenchError(const std::string& message, JobResult result) : Error(message), result_(std::move(result)) {}
+  const JobResult& result() const { return result_; }  // every rank's status and output
+
+ private:
+  JobResult result_;
 };
 
 }  // namespace scalelab

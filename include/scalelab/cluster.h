@@ -92,7 +92,7 @@ class Cluster {
   // Throws FaultError.
   FaultReport inject(const Fault& fault);
   FaultReport restore(const std::string& target);  // inject(scalelab::restore(target))
-  // Throws Error when a rank fails or the run times out (the message names the rank).
+  // Throws BenchError when a rank fails or the run times out (the message names the rank).
   BenchResult bench(const BenchOptions& options = {}) const;
 
   DownReport down();  // takes it down now (owned or not); later calls do nothing

@@ -118,5 +118,21 @@ TEST_F(ApiTest, BenchReturnsRowsAsStructs) {
   EXPECT_FALSE(r.output.empty());
 }
 
+TEST_F(ApiTest, BenchFailureIsABenchErrorWithEveryRanksResult) {
+  auto& c = cluster(tiny());
+  try {
+    c.bench({.args = {"-b", "1K", "-e", "1K", "--transport", "nosuch"}, .timeout = std::chrono::seconds(60)});
+    FAIL() << "an unknown transport was accepted";
+  } catch (const BenchError& e) {
+    EXPECT_NE(std::string(e.what()).find("failed (exit 2)"), std::string::npos) << e.what();
+    ASSERT_EQ(e.result().ranks.size(), 4u);
+    EXPECT_FALSE(e.result().failed_ranks().empty());
+    const auto* first = e.result().first_failure();
+    ASSERT_NE(first, nullptr);
+    ASSERT_FALSE(first->output.empty());
+    EXPECT_NE(first->output.back().find("unknown transport"), std::string::npos) << first->output.back();
+  }
+}
+
 }  // namespace
 }  // namespace scalelab::api_tests
