@@ -22,4 +22,7 @@ install(FILES ${PROJECT_BINARY_DIR}/scalelab.pc DESTINATION ${CMAKE_INSTALL_LIBD
 
 # The agent sits beside the CLI, where process::agent_binary() looks for it.
 install(TARGETS scalelab scalelab-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET scalelab-job-agent)
+  install(TARGETS scalelab-job-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/topologies ${PROJECT_SOURCE_DIR}/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab)

@@ -13,8 +13,8 @@ packages=(
   libibverbs-dev librdmacm-dev nodejs
   # runtime tools used by tests and users (never by the emulator itself)
   iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc chromium
-  # benches: peers measured in the same run
-  mininet bridge-utils openmpi-bin libopenmpi-dev
+  # benches: peers measured in the same run; PyTorch (gloo) for examples/torch and its tests
+  mininet bridge-utils openmpi-bin libopenmpi-dev python3-torch
   # kernel-VM tier
   qemu-system-x86 busybox-static zstd xz-utils cpio kmod dpkg-dev
 )

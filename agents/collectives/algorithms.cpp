@@ -330,6 +330,49 @@ void alltoall(Comm& c, const void* send, void* recv, std::size_t count, DType t)
   }
 }
 
+void alltoallv(Comm& c, const void* send, const std::vector<std::size_t>& send_bytes, void* recv,
+               const std::vector<std::size_t>& recv_bytes) {
+  c.begin_op();
+  const int n = c.size(), r = c.rank();
+  if (send_bytes.size() != static_cast<std::size_t>(n) || recv_bytes.size() != static_cast<std::size_t>(n))
+    throw std::invalid_argument(fmt::format("alltoallv: {} send and {} receive sizes for {} ranks", send_bytes.size(),
+                                            recv_bytes.size(), n));
+  if (send_bytes[r] != recv_bytes[r])
+    throw std::invalid_argument(fmt::format("alltoallv: rank {} sends itself {} bytes but expects {}", r, send_bytes[r],
+                                            recv_bytes[r]));
+  std::vector<std::size_t> sdispl(n + 1, 0), rdispl(n + 1, 0);
+  for (int j = 0; j < n; ++j) sdispl[j + 1] = sdispl[j] + send_bytes[j], rdispl[j + 1] = rdispl[j] + recv_bytes[j];
+  const auto* src = static_cast<const std::byte*>(send);
+  auto* dst = static_cast<std::byte*>(recv);
+  copy_if_distinct(dst + rdispl[r], src + sdispl[r], send_bytes[r]);
+  // Every exchange at once: a skewed hot rank receives from all peers in parallel, as the
+  // fabric would carry it, and zero-sized blocks cost nothing.
+  std::vector<Request> reqs;
+  for (int s = 1; s < n; ++s) {
+    const int from = (r - s + n) % n;
+    if (recv_bytes[from]) reqs.push_back(c.irecv(from, dst + rdispl[from], recv_bytes[from]));
+  }
+  for (int s = 1; s < n; ++s) {
+    const int to = (r + s) % n;
+    if (send_bytes[to]) reqs.push_back(c.isend(to, src + sdispl[to], send_bytes[to]));
+  }
+  c.wait_all(reqs);
+}
+
+void send_to(Comm& c, int peer, const void* buf, std::size_t bytes) {
+  c.begin_op();
+  if (bytes == 0) return;
+  Request rq = c.isend(peer, buf, bytes);
+  c.wait(rq);
+}
+
+void recv_from(Comm& c, int peer, void* buf, std::size_t bytes) {
+  c.begin_op();
+  if (bytes == 0) return;
+  Request rq = c.irecv(peer, buf, bytes);
+  c.wait(rq);
+}
+
 void sendrecv(Comm& c, const void* send, void* recv, std::size_t count, DType t) {
   c.begin_op();
   const int n = c.size();

@@ -34,6 +34,14 @@ void reduce_scatter(Comm& c, const void* send, void* recv, std::size_t recvcount
 void broadcast(Comm& c, const void* send, void* recv, std::size_t count, DType t, int root);
 void alltoall(Comm& c, const void* send, void* recv, std::size_t count, DType t);
 void sendrecv(Comm& c, const void* send, void* recv, std::size_t count, DType t);
+// Uneven all-to-all (MoE dispatch/combine): send_bytes[j] bytes to rank j, recv_bytes[j] from it;
+// blocks are packed in rank order in both buffers (displacements are the prefix sums). The sizes
+// must agree pairwise (rank i's send_bytes[j] == rank j's recv_bytes[i]), as in MPI_Alltoallv.
+void alltoallv(Comm& c, const void* send, const std::vector<std::size_t>& send_bytes, void* recv,
+               const std::vector<std::size_t>& recv_bytes);
+// Point to point between any two ranks (pipeline stages): one message, bounded by the step timeout.
+void send_to(Comm& c, int peer, const void* buf, std::size_t bytes);
+void recv_from(Comm& c, int peer, void* buf, std::size_t bytes);
 
 // Small world-wide helpers. all_gather_bytes is a ring all-gather: n(n-1) messages, for when every
 // rank needs every value; the others pass one value along the ring (ring_combine): 2(n-1).

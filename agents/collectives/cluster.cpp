@@ -172,6 +172,22 @@ Tier tier_between(const ClusterInfo& c, int a, int b) {
   return (ra.domain >= 0 && ra.domain == rb.domain) ? Tier::scale_up : Tier::scale_out;
 }
 
+ClusterInfo sub_cluster(const ClusterInfo& c, const std::vector<int>& members, int port_offset) {
+  const long base = static_cast<long>(c.base_port) + port_offset;
+  if (port_offset < 0 || base + static_cast<long>(members.size()) > 65535)
+    throw ClusterFileError(fmt::format("{}: a group of {} ranks at port offset {} needs ports past 65535; lower base_port",
+                                       c.name, members.size(), port_offset));
+  ClusterInfo sub = c;
+  sub.base_port = static_cast<uint16_t>(base);
+  sub.world_size = static_cast<int>(members.size());
+  sub.ranks.clear();
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    sub.ranks.push_back(c.ranks.at(members[i]));
+    sub.ranks.back().rank = static_cast<int>(i);
+  }
+  return sub;
+}
+
 PeerRoute route_between(const ClusterInfo& c, int rank, int peer) {
   const auto& me = c.ranks.at(rank);
   const auto& them = c.ranks.at(peer);

@@ -56,6 +56,11 @@ ClusterInfo load_cluster_file(const std::string& path);
 // (0 = no scale-up domains), one host per domain.
 ClusterInfo make_inprocess_cluster(int n, int domain_size);
 
+// The ranks `members` (world ranks) as a cluster of their own, member i becoming rank i, listening
+// on base_port + port_offset + i: what ncclCommSplit gives a group. Its communicator has its own
+// connections, so the groups of one rank run concurrently without sharing a byte stream.
+ClusterInfo sub_cluster(const ClusterInfo& c, const std::vector<int>& members, int port_offset);
+
 // Peers with the same domain (>= 0) talk over scale_up, all others over scale_out.
 Tier tier_between(const ClusterInfo& c, int a, int b);
 // Route from `rank` to `peer`; throws ClusterFileError when the needed endpoint is missing.

@@ -66,7 +66,11 @@ TransportPlan plan_transports(const ClusterInfo& c, int rank, TransportKind requ
 }
 
 std::vector<int> peers_needed(const ClusterInfo& c, int rank, bool alltoall, Algo algo) {
-  const int n = c.world_size;
+  return peers_needed(domains_of(c), rank, alltoall, algo);
+}
+
+std::vector<int> peers_needed(const std::vector<int>& domains, int rank, bool alltoall, Algo algo) {
+  const int n = static_cast<int>(domains.size());
   std::set<int> peers;
   if (alltoall) {
     for (int p = 0; p < n; ++p) peers.insert(p);
@@ -75,7 +79,6 @@ std::vector<int> peers_needed(const ClusterInfo& c, int rank, bool alltoall, Alg
     // in rank order.
     peers.insert((rank + 1) % n);
     peers.insert((rank + n - 1) % n);
-    const auto domains = domains_of(c);
     if (resolve_algo(domains, algo) == Algo::hier) {
       std::map<int, std::vector<int>> members;
       for (int r = 0; r < n; ++r) members[domains[r]].push_back(r);

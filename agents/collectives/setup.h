@@ -55,6 +55,8 @@ std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const Transpo
 // The ranks `rank` exchanges data with for a collective and algorithm: ring neighbours (plus,
 // for hierarchical all_reduce, the scale-up domain and the rail ring); every rank for alltoall.
 std::vector<int> peers_needed(const ClusterInfo& c, int rank, bool alltoall, Algo algo);
+// The same for ranks whose scale-up domains are `domains`.
+std::vector<int> peers_needed(const std::vector<int>& domains, int rank, bool alltoall, Algo algo);
 
 // Every rank a thread: the in-process transport on a shared fabric.
 std::unique_ptr<Comm> connect_inprocess_comm(std::shared_ptr<InProcessFabric> fabric, const ClusterInfo& c, int rank,

@@ -77,7 +77,8 @@ BenchResult Cluster::bench(const BenchOptions& options) const {
   impl->start(dir->path("pids"));
   for (std::size_t r = 0; r < ranks.size(); ++r)
     impl->launch({impl->ranks[r].label, plan::netns_name(name(), impl->ranks[r].node), agent_args,
-                  process::rank_environment(*cluster_file, r, dir->path("cluster.json"))});
+                  process::rank_environment(*cluster_file, r, dir->path("cluster.json")),
+                  {impl->ranks[r].node, dir->path(runtime::kHostsFile)}});
   auto job = Job::Impl::make(std::move(impl));
   const auto& result = job.wait(options.timeout);
   struct Remove {

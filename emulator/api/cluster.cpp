@@ -189,8 +189,10 @@ ExecResult Cluster::exec(const std::string& node, const std::vector<std::string>
   auto impl = std::make_unique<Job::Impl>();
   impl->ranks.push_back({-1, node, node});
   impl->start(dir->path("pids"));
+  // The node's own hostname and the cluster's /etc/hosts, as `scalelab exec` gives it.
   impl->launch({node, netns, argv,
-                {{"SCALELAB_CLUSTER", name()}, {"SCALELAB_NODE", node}, {"SCALELAB_CLUSTER_FILE", dir->path("cluster.json")}}});
+                {{"SCALELAB_CLUSTER", name()}, {"SCALELAB_NODE", node}, {"SCALELAB_CLUSTER_FILE", dir->path("cluster.json")}},
+                {node, dir->path(runtime::kHostsFile)}});
   auto job = Job::Impl::make(std::move(impl));
   const auto& result = job.wait(timeout);
   if (result.timed_out) throw Error(fmt::format("{} on {} did not finish within {} ms and was stopped", argv.empty() ? "" : argv[0], node, timeout.count()));
@@ -212,7 +214,8 @@ Job Cluster::run(const std::vector<std::string>& argv, RunOptions options) const
     auto env = process::rank_environment(cluster_file, r, dir.path("cluster.json"));
     std::vector<std::string> expanded;
     for (const auto& a : argv) expanded.push_back(process::expand_variables(a, env));
-    impl->launch({impl->ranks[r].label, plan::netns_name(name(), impl->ranks[r].node), expanded, env});
+    impl->launch({impl->ranks[r].label, plan::netns_name(name(), impl->ranks[r].node), expanded, env,
+                  {impl->ranks[r].node, dir.path(runtime::kHostsFile)}});
   }
   return Job::Impl::make(std::move(impl));
 }

@@ -37,7 +37,7 @@ void add_exec_command(CLI::App& app) {
     setenv("SCALELAB_CLUSTER", cluster.c_str(), 1);
     setenv("SCALELAB_NODE", node.c_str(), 1);
     setenv("SCALELAB_CLUSTER_FILE", dir->path("cluster.json").c_str(), 1);
-    fail(process::exec_in_namespace(netns, opts->command), 127);
+    fail(process::exec_in_namespace(netns, opts->command, {node, dir->path(runtime::kHostsFile)}), 127);
   });
 }
 

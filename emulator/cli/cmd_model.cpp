@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "emulator/cli/cli_support.h"
+#include "emulator/cli/job_prediction.h"
+#include "emulator/job/job_spec.h"
 #include "emulator/costmodel/costmodel.h"
 #include "emulator/costmodel/report.h"
 #include "emulator/model/topology.h"
@@ -15,7 +17,7 @@ namespace scalelab::cli {
 void add_model_command(CLI::App& app) {
   struct Options {
     std::string file, collective, algo = "auto", minbytes = "1K", maxbytes = "1G", stepbytes = "1M", chunk = "1M";
-    std::string transport = "ideal", ecmp = "spread", dtype = "float";
+    std::string transport = "ideal", ecmp = "spread", dtype = "float", job;
     std::uint64_t factor = 4;
     int root = 0;
     double dilation = 0;
@@ -26,8 +28,9 @@ void add_model_command(CLI::App& app) {
       "model", "Predict what a collective takes on a topology (alpha-beta model of the agents' algorithms), for the "
                "real cluster and its emulation; touches nothing");
   cmd->add_option("topology", opts->file, "topology JSON")->required()->check(CLI::ExistingFile);
-  cmd->add_option("collective", opts->collective, "all_reduce all_gather reduce_scatter broadcast alltoall sendrecv")
-      ->required();
+  cmd->add_option("collective", opts->collective, "all_reduce all_gather reduce_scatter broadcast alltoall sendrecv");
+  cmd->add_option("--job", opts->job, "predict a job's step instead (jobs/*.json): step time, exposed communication, per phase")
+      ->check(CLI::ExistingFile);
   cmd->add_option("-b,--minbytes", opts->minbytes, "smallest size (nccl-tests -b)")->capture_default_str();
   cmd->add_option("-e,--maxbytes", opts->maxbytes, "largest size (nccl-tests -e)")->capture_default_str();
   cmd->add_option("-f,--stepfactor", opts->factor, "multiply the size by this (nccl-tests -f; 1 = use -i)")
@@ -56,6 +59,19 @@ void add_model_command(CLI::App& app) {
                 "only the emulated columns, laid out as `bench` prints a live run (compare line by line)");
   cmd->add_flag("--json", opts->json, "everything as JSON: both unit systems, stages and bottlenecks per size");
   cmd->callback([opts] {
+    if (!opts->job.empty()) {
+      const auto spec = job::load_job(opts->job);
+      const auto plan = plan::build_plan(model::load_topology(opts->file), opts->dilation);
+      std::vector<int> domains;
+      for (const auto& ns : plan.namespaces)
+        if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
+      costmodel::Options mo;
+      mo.transport = *costmodel::parse_transport(opts->transport);
+      mo.ecmp = *costmodel::parse_ecmp(opts->ecmp);
+      print_job_prediction(plan, spec, job::make_layout(spec.parallel, domains, spec.source), mo);
+      return;
+    }
+    if (opts->collective.empty()) fail("name a collective (all_reduce …) or give --job FILE");
     const auto collective = costmodel::parse_collective(opts->collective);
     if (!collective)
       fail(fmt::format("unknown collective \"{}\" (all_reduce all_gather reduce_scatter broadcast alltoall sendrecv)",

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -8,9 +9,26 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/runtime/live_cluster.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab::cli {
+
+namespace {
+
+// "; faults in force: link_down gpu0-leaf0" when `scalelab inject` (or a drill) left any: a
+// workload that knows nothing of scalelab fails with a timeout or a reset, not with the link.
+std::string faults_in_force(const std::string& cluster) {
+  try {
+    auto faults = runtime::LiveCluster::open(cluster).faults_in_force();
+    if (faults.empty()) return "";
+    return "; faults in force: " + fmt::format("{}", fmt::join(faults, ", "));
+  } catch (const std::exception&) {
+    return "";  // the cluster went away meanwhile: nothing to add to the rank's own failure
+  }
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& app) {
   struct Options {
@@ -46,8 +64,8 @@ void add_run_command(CLI::App& app) {
     const std::size_t stopped = result.stopped_ranks().size();
     if (result.timed_out) fail(fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
     const auto* first = result.first_failure();
-    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped", first ? first->label : "a rank",
-                     first ? first->status : -1, stopped),
+    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",
+                     first ? first->status : -1, stopped, faults_in_force(opts->cluster)),
          first && first->status > 0 && first->status < 126 ? first->status : 1);
   });
 }

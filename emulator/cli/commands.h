@@ -19,5 +19,6 @@ void add_bench_command(CLI::App& app);
 void add_run_scenario_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_graph_command(CLI::App& app);
+void add_job_command(CLI::App& app);
 
 }  // namespace scalelab::cli

@@ -4,6 +4,7 @@
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/cmd_vm.h"
 #include "emulator/cli/commands.h"
+#include "emulator/job/job_spec.h"
 #include "emulator/model/topology.h"
 #include "emulator/scenario/scenario.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_inject_command(app);
   add_run_scenario_command(app);
+  add_job_command(app);
   add_model_command(app);
   add_graph_command(app);
   add_vm_command(app);
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "scalelab: {}\n", f.message);
     return f.status;
   } catch (const scalelab::scenario::ScenarioError& e) {
+    fmt::print(stderr, "scalelab: {}\nnothing was started.\n", e.what());
+    return 1;
+  } catch (const scalelab::job::JobError& e) {
     fmt::print(stderr, "scalelab: {}\nnothing was started.\n", e.what());
     return 1;
   } catch (const scalelab::model::TopologyError& e) {

@@ -30,6 +30,10 @@ using model::Tier;
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {  // DOT's own line break
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -55,6 +59,11 @@ int level(NodeKind kind, bool scale_up_switch) {
 }  // namespace
 
 std::string topology_dot(const model::Topology& topology, const plan::Plan& plan) {
+  return topology_dot(topology, plan, {}, "");
+}
+
+std::string topology_dot(const model::Topology& topology, const plan::Plan& plan, const std::map<std::string, GpuMark>& marks,
+                         const std::string& legend) {
   const auto& nodes = topology.nodes;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < nodes.size(); ++i) index[nodes[i].name] = i;
@@ -132,11 +141,17 @@ std::string topology_dot(const model::Topology& topology, const plan::Plan& plan
     const auto& n = nodes[i];
     if (n.kind == NodeKind::gpu) {
       const auto* ns = ns_of.count(n.name) ? ns_of[n.name] : nullptr;
-      const std::string tip = fmt::format("{}: gpu, rank {}, host {}, local rank {}, domain {}", n.name,
-                                          ns ? ns->rank : -1, n.host, n.local_rank, n.domain);
-      return fmt::format("{} [shape=box, style=\"rounded,filled\", fillcolor=\"#fff8e1\", color=\"#8d6e63\", "
-                         "tooltip={}];\n",
-                         quoted(n.name), quoted(tip));
+      std::string tip = fmt::format("{}: gpu, rank {}, host {}, local rank {}, domain {}", n.name,
+                                    ns ? ns->rank : -1, n.host, n.local_rank, n.domain);
+      const auto mark = marks.find(n.name);
+      if (mark == marks.end())
+        return fmt::format("{} [shape=box, style=\"rounded,filled\", fillcolor=\"#fff8e1\", color=\"#8d6e63\", "
+                           "tooltip={}];\n",
+                           quoted(n.name), quoted(tip));
+      tip += "; " + mark->second.tooltip;
+      return fmt::format("{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", color=\"#5d4037\", "
+                         "label={}, tooltip={}];\n",
+                         quoted(n.name), mark->second.fill, quoted(n.name + "\n" + mark->second.label), quoted(tip));
     }
     const char* colour = tiers[i].size() == 1 ? tier_colour(*tiers[i].begin()) : "#455a64";
     const bool router = n.kind == NodeKind::router;
@@ -154,8 +169,8 @@ std::string topology_dot(const model::Topology& topology, const plan::Plan& plan
   out += fmt::format(
       "  graph [fontname=\"Helvetica\", fontsize=14, labelloc=t, newrank=true, rankdir=TB, nodesep=0.2, "
       "ranksep=0.9, splines=true, label={}];\n",
-      quoted(fmt::format("{}: {} GPUs in {} hosts, dilation {:g} (link labels: real rate → emulated rate)",
-                         topology.name, gpu_count, gpus_of_host.size(), plan.dilation)));
+      quoted(fmt::format("{}: {} GPUs in {} hosts, dilation {:g} (link labels: real rate → emulated rate){}",
+                         topology.name, gpu_count, gpus_of_host.size(), plan.dilation, legend.empty() ? "" : "\n" + legend)));
   out += "  node [fontname=\"Helvetica\", fontsize=10, margin=\"0.06,0.03\", height=0.3];\n";
   out += "  edge [fontname=\"Helvetica\", fontsize=7, penwidth=1.4];\n";
 

@@ -1,6 +1,7 @@
 #pragma once
 // A topology as a Graphviz picture (`scalelab graph`): hosts as clusters, scale-up and scale-out
 // tiers in their own colours, node shapes per kind, every link labelled with its rate, real → emulated.
+#include <map>
 #include <string>
 
 #include "emulator/model/topology.h"
@@ -22,6 +23,16 @@ inline constexpr const char* kScaleOutColour = "#1565c0";  // blue
 //  - a legend (tier colours, shapes) and a title with the cluster name, size and dilation.
 // `plan` must have been built from `topology` (plan::build_plan).
 std::string topology_dot(const model::Topology& topology, const plan::Plan& plan);
+
+// How a job marks a GPU (`scalelab graph --job`): a second label line ("tp0 pp1 dp0") and a fill
+// colour for the group it is in.
+struct GpuMark {
+  std::string label, fill, tooltip;
+};
+// The same picture with the GPUs named in `marks` (by node name) labelled and filled; `legend`
+// lines are added under the title.
+std::string topology_dot(const model::Topology& topology, const plan::Plan& plan, const std::map<std::string, GpuMark>& marks,
+                         const std::string& legend);
 
 // Runs `dot -Tsvg -o path` on `dot` (Graphviz). Throws std::runtime_error when `dot` is missing
 // or fails (with its exit status).

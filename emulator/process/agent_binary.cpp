@@ -17,4 +17,12 @@ std::string agent_binary() {
   return "scalelab-agent";
 }
 
+std::string job_agent_binary() {
+  if (const char* env = std::getenv("SCALELAB_JOB_AGENT"); env && *env) return env;
+  auto dir = std::filesystem::path(self_executable()).parent_path();
+  for (auto candidate : {dir / "agents" / "scalelab-job-agent", dir / "scalelab-job-agent"})
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  return "scalelab-job-agent";
+}
+
 }  // namespace scalelab::process

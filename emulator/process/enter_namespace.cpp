@@ -11,8 +11,12 @@
 namespace scalelab::process {
 
 namespace {
+constexpr const char* kBindHosts = NamespaceEntry::kBindHostsStep;
+
 const char* hint_for(const char* step, int err) {
   if (std::strcmp(step, "open") == 0 && err == ENOENT) return " (is the cluster up?)";
+  if (std::strcmp(step, kBindHosts) == 0 && err == ENOENT)
+    return " (the cluster has no hosts file: it was brought up by an older scalelab; `scalelab down` and `up` it again)";
   if (err == EPERM) return " (needs root)";
   return "";
 }
@@ -27,7 +31,8 @@ void write_all(const char* s) noexcept {
 }
 }  // namespace
 
-NamespaceEntry::NamespaceEntry(std::string netns_name) : name_(std::move(netns_name)), path_("/run/netns/" + name_) {}
+NamespaceEntry::NamespaceEntry(std::string netns_name, NodeIdentity identity)
+    : name_(std::move(netns_name)), path_("/run/netns/" + name_), identity_(std::move(identity)) {}
 
 const char* NamespaceEntry::enter() const noexcept {
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -44,11 +49,19 @@ const char* NamespaceEntry::enter() const noexcept {
   if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0) return "mount --make-rslave /";
   ::umount2("/sys", MNT_DETACH);
   if (::mount(name_.c_str(), "/sys", "sysfs", 0, nullptr) < 0) return "mount sysfs";
+  // The mount namespace is already private, so the bind mount is seen by this process alone.
+  if (!identity_.hosts_file.empty() && ::mount(identity_.hosts_file.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) < 0)
+    return kBindHosts;
+  if (!identity_.hostname.empty()) {
+    if (::unshare(CLONE_NEWUTS) < 0) return "unshare(CLONE_NEWUTS)";
+    if (::sethostname(identity_.hostname.data(), identity_.hostname.size()) < 0) return "sethostname";
+  }
   return nullptr;
 }
 
 std::string NamespaceEntry::failure_message(const char* step, int err) const {
-  return "cannot enter " + path_ + ": " + step + ": " + std::strerror(err) + hint_for(step, err);
+  const std::string what = std::strcmp(step, kBindHosts) == 0 ? std::string(step) + " (" + identity_.hosts_file + ")" : std::string(step);
+  return "cannot enter " + path_ + ": " + what + ": " + std::strerror(err) + hint_for(step, err);
 }
 
 void NamespaceEntry::report_failure(const char* step, int err) const noexcept {
@@ -58,21 +71,26 @@ void NamespaceEntry::report_failure(const char* step, int err) const noexcept {
   write_all(path_.c_str());
   write_all(": ");
   write_all(step);
+  if (std::strcmp(step, kBindHosts) == 0) {
+    write_all(" (");
+    write_all(identity_.hosts_file.c_str());
+    write_all(")");
+  }
   write_all(": ");
   write_all(desc ? desc : "unknown error");
   write_all(hint_for(step, err));
   write_all("\n");
 }
 
-std::string enter_node_namespace(const std::string& netns_name) {
-  NamespaceEntry entry(netns_name);
+std::string enter_node_namespace(const std::string& netns_name, const NodeIdentity& identity) {
+  NamespaceEntry entry(netns_name, identity);
   if (const char* step = entry.enter()) return entry.failure_message(step, errno);
   return {};
 }
 
-std::string exec_in_namespace(const std::string& netns_name, const std::vector<std::string>& argv) {
+std::string exec_in_namespace(const std::string& netns_name, const std::vector<std::string>& argv, const NodeIdentity& identity) {
   if (argv.empty()) return "no command given";
-  if (auto error = enter_node_namespace(netns_name); !error.empty()) return error;
+  if (auto error = enter_node_namespace(netns_name, identity); !error.empty()) return error;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -244,7 +244,7 @@ void ProcessGroup::launch(const LaunchSpec& spec) {
   bp::environment child_env = boost::this_process::environment();
   for (const auto& [k, v] : spec.env) child_env[k] = v;
   std::optional<NamespaceEntry> entry;
-  if (!spec.netns.empty()) entry.emplace(spec.netns);
+  if (!spec.netns.empty()) entry.emplace(spec.netns, spec.identity);
   EnterNamespaceInChild enter;
   enter.entry = entry ? &*entry : nullptr;
   try {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/process/enter_namespace.h"
+
 namespace scalelab::process {
 
 struct LaunchSpec {
@@ -22,6 +24,7 @@ struct LaunchSpec {
   std::string netns;                         // the node's namespace (plan::netns_name); empty: stay in this one
   std::vector<std::string> argv;             // argv[0] is looked up in PATH
   std::map<std::string, std::string> env;    // added to the inherited environment
+  NodeIdentity identity;                     // hostname and /etc/hosts inside the namespace (with netns only)
 };
 
 struct MemberResult {

@@ -2,17 +2,9 @@
 
 #include <cctype>
 
+#include "emulator/plan/hosts_file.h"
+
 namespace scalelab::process {
-namespace {
-
-std::string reachable_address(const nlohmann::json& rank) {
-  // The rail NIC reaches every rank; the scale-up link only its own domain.
-  for (const char* tier : {"scale_out", "scale_up"})
-    if (rank.contains(tier) && rank[tier].is_object()) return rank[tier]["address"];
-  return "127.0.0.1";
-}
-
-}  // namespace
 
 std::map<std::string, std::string> rank_environment(const nlohmann::json& cluster_file, std::size_t rank,
                                                     const std::string& cluster_file_path) {
@@ -22,16 +14,25 @@ std::map<std::string, std::string> rank_environment(const nlohmann::json& cluste
   std::size_t local_world = 0;
   for (const auto& r : ranks) local_world += r.value("host", -2) == host;
   int base_port = cluster_file.value("base_port", 29500);
-  return {{"RANK", std::to_string(rank)},
+  // The address and interface that reach every rank (the rail NIC): the same ones the hosts
+  // file gives each hostname, so name and interface based rendezvous agree.
+  const auto master = plan::reachable_interface(ranks.at(0));
+  const auto mine = plan::reachable_interface(me);
+  std::map<std::string, std::string> env = {{"RANK", std::to_string(rank)},
           {"WORLD_SIZE", std::to_string(ranks.size())},
           {"LOCAL_RANK", std::to_string(me.value("local_rank", 0))},
           {"LOCAL_WORLD_SIZE", std::to_string(local_world)},
-          {"MASTER_ADDR", reachable_address(ranks.at(0))},
+          {"MASTER_ADDR", master ? master->address : "127.0.0.1"},
           {"MASTER_PORT", std::to_string(base_port + kMasterPortOffset)},
           {"SCALELAB_CLUSTER", cluster_file.value("name", "")},
           {"SCALELAB_CLUSTER_FILE", cluster_file_path},
           {"SCALELAB_RANK", std::to_string(rank)},
           {"SCALELAB_NODE", me.value("node", "")}};
+  // gloo and NCCL otherwise pick the interface their hostname resolves to, or the first one up;
+  // TensorPipe (torch.distributed.rpc) reads its own variable.
+  if (mine && !mine->ifname.empty())
+    for (const char* name : {"GLOO_SOCKET_IFNAME", "NCCL_SOCKET_IFNAME", "TP_SOCKET_IFNAME"}) env[name] = mine->ifname;
+  return env;
 }
 
 std::string expand_variables(const std::string& text, const std::map<std::string, std::string>& env) {

@@ -78,11 +78,13 @@ std::vector<std::string> ClusterDir::journaled_netns() const {
   return names;
 }
 
-void ClusterDir::write_json(const std::string& file, const nlohmann::json& value) const {
+void ClusterDir::write_json(const std::string& file, const nlohmann::json& value) const { write_text(file, value.dump(2) + "\n"); }
+
+void ClusterDir::write_text(const std::string& file, const std::string& text) const {
   std::string tmp = path(file + ".tmp");
   {
     std::ofstream out(tmp);
-    out << value.dump(2) << "\n";
+    out << text;
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }
   std::filesystem::rename(tmp, path(file));

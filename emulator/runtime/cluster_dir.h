@@ -13,6 +13,8 @@
 namespace scalelab::runtime {
 
 inline constexpr const char* kStateRoot = "/run/scalelab";
+// The cluster's /etc/hosts view (plan/hosts_file.h), written at `up`, gone with the directory.
+inline constexpr const char* kHostsFile = "hosts";
 
 class ClusterDir {
  public:
@@ -30,6 +32,7 @@ class ClusterDir {
   std::vector<std::string> journaled_netns() const;  // in creation order
 
   void write_json(const std::string& file, const nlohmann::json& value) const;  // atomic rename
+  void write_text(const std::string& file, const std::string& text) const;      // atomic rename
   std::optional<nlohmann::json> read_json(const std::string& file) const;
   void remove();  // the whole directory
 

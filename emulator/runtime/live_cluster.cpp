@@ -70,6 +70,21 @@ std::optional<int> LiveCluster::find_link(const std::string& a, const std::strin
   return std::nullopt;
 }
 
+std::vector<std::string> LiveCluster::faults_in_force() const {
+  std::vector<std::string> out;
+  auto link_name = [&](int l) { return plan_.topology.links.at(l).a + "-" + plan_.topology.links.at(l).b; };
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+  };
+  for (int l : faults_.down_links) out.push_back("link_down " + link_name(l));
+  for (const auto& nic : faults_.down_nics) out.push_back("nic_down " + nic);
+  for (const auto& [l, change] : faults_.degraded) out.push_back("degrade " + link_name(l));
+  for (const auto& p : faults_.partitions) out.push_back("partition " + joined(p.side_a) + " | " + joined(p.side_b));
+  return out;
+}
+
 std::map<std::string, int> LiveCluster::nic_links() const {
   std::map<std::string, int> out;
   for (const auto& ns : plan_.namespaces)

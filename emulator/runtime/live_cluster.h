@@ -37,6 +37,11 @@ class LiveCluster {
   // many routes changed.
   std::size_t reconverge();
 
+  // The faults in force, in a drill's vocabulary: "link_down gpu0-leaf0", "nic_down gpu3:nic0",
+  // "degrade gpu1-leaf1", "partition gpu0,gpu1 | gpu2,gpu3". A launcher whose ranks failed names
+  // them, since the workload itself knows nothing of scalelab's faults.
+  std::vector<std::string> faults_in_force() const;
+
   // Link ids in plan order; "a-b" names (either order) and ids both accepted.
   std::optional<int> find_link(const std::string& a, const std::string& b) const;
 

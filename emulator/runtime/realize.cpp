@@ -17,6 +17,7 @@
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/routes.h"
 #include "emulator/netlink/rps.h"
+#include "emulator/plan/hosts_file.h"
 #include "emulator/plan/neighbours.h"
 #include "emulator/plan/plan_json.h"
 #include "emulator/runtime/cluster_dir.h"
@@ -232,7 +233,10 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
     realizer.create_veths();
     realizer.configure();
     if (rxe) realizer.create_rdma_devices();
-    dir.write_json("cluster.json", cluster_file_with_rdma(plan, rxe));
+    auto cluster_file = cluster_file_with_rdma(plan, rxe);
+    // Before cluster.json, whose presence tells launchers the cluster is ready.
+    dir.write_text(kHostsFile, plan::hosts_file_text(cluster_file));
+    dir.write_json("cluster.json", cluster_file);
     state["state"] = "up";
     state["netem"] = netem;
     state["rxe"] = rxe;

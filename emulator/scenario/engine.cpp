@@ -28,6 +28,7 @@
 #include "emulator/runtime/targets.h"
 #include "emulator/runtime/teardown.h"
 #include "emulator/scenario/event_log.h"
+#include "emulator/scenario/faults_in_force.h"
 #include "emulator/scenario/report_files.h"
 #include "emulator/scenario/straggler.h"
 #include "emulator/scenario/timeline.h"
@@ -289,7 +290,8 @@ class Drill {
       std::vector<std::string> argv;
       for (const auto& arg : workload_argv()) argv.push_back(process::expand_variables(arg, env));
       std::string node = ranks[r]["node"];
-      group->launch({fmt::format("rank {}", r), plan::netns_name(plan_.cluster, node), argv, env});
+      group->launch({fmt::format("rank {}", r), plan::netns_name(plan_.cluster, node), argv, env,
+                     {node, dir->path(runtime::kHostsFile)}});
     }
     std::lock_guard lock(workload_mutex_);
     group_ = std::move(group);
@@ -334,9 +336,16 @@ class Drill {
       auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(hang_deadline_s_ - log_.now()));
       auto result = group->wait(deadline, /*stop_on_failure=*/false, std::chrono::milliseconds(500));
       auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(log_.now()));
-      for (std::size_t r = 0; r < result.members.size(); ++r)
-        log_.add({{"t", std::chrono::duration<double>(result.members[r].ended - start).count()}, {"type", "rank_exit"},
-                  {"rank", r}, {"status", result.members[r].status}, {"launch", launches_}});
+      for (std::size_t r = 0; r < result.members.size(); ++r) {
+        const auto& m = result.members[r];
+        const double t = std::chrono::duration<double>(m.ended - start).count();
+        nlohmann::json e = {{"t", t}, {"type", "rank_exit"}, {"rank", r}, {"status", m.status}, {"launch", launches_},
+                            {"killed_by_scalelab", m.killed_by_us}};
+        // A rank that failed on its own is reported with the faults in force, so the drill
+        // names the link a workload that knows nothing of scalelab was failing on.
+        if (m.status != 0 && !m.killed_by_us) e["faults_in_force"] = faults_in_force(log_.snapshot(), t);
+        log_.add(e);
+      }
       bool ok = result.all_succeeded();
       bool time_left = log_.now() < s_.workload.duration_s - 1;
       if (g_interrupted) time_left = false;

@@ -5,11 +5,32 @@
 #include <algorithm>
 #include <set>
 
+#include "emulator/scenario/faults_in_force.h"
+
 namespace scalelab::scenario {
 namespace {
 
 double iteration_end(const nlohmann::json& e) { return e["t"].get<double>(); }
 bool is(const nlohmann::json& e, const char* type) { return e.value("type", "") == type; }
+
+// How a rank reports an error: the agents print SCALELAB_ERROR and exit 3; a user's command
+// (torch, MPI, …) knows nothing of scalelab, so any non-zero exit it makes on its own is its
+// report. Ranks scalelab itself ended (a failed peer's group stopped, a kill step) are not.
+bool reports_error(const nlohmann::json& e, bool command_workload) {
+  if (is(e, "agent_error")) return true;
+  if (!is(e, "rank_exit")) return false;
+  const int status = e.value("status", 0);
+  if (command_workload) return status != 0 && !e.value("killed_by_scalelab", false);
+  return status == 3;
+}
+
+// "; while link_down gpu0-leaf0": what was in force when the first rank gave up.
+std::string faults_at_first_failure(const std::vector<nlohmann::json>& events) {
+  for (const auto& e : events)
+    if (is(e, "rank_exit") && e.value("status", 0) != 0 && !e.value("killed_by_scalelab", false))
+      return "; while " + describe_faults(faults_in_force(events, e["t"].get<double>()));
+  return "";
+}
 
 std::string describe_ranks(const std::vector<int>& ranks) {
   std::string out;
@@ -54,6 +75,7 @@ std::vector<Verdict> evaluate(const Scenario& scenario, const RunFacts& facts, c
   std::vector<Verdict> out;
   double first_step = scenario.steps.empty() ? scenario.baseline_s : scenario.steps.front().at_s;
   double baseline = healthy_baseline(facts.events, std::min(first_step, scenario.baseline_s));
+  const bool command_workload = !scenario.workload.command.empty();
 
   for (const auto& x : scenario.expectations) {
     Verdict v;
@@ -79,7 +101,8 @@ std::vector<Verdict> evaluate(const Scenario& scenario, const RunFacts& facts, c
       v.passed = facts.workload_succeeded && facts.workload_ended_at >= 0 && facts.workload_ended_at <= within;
       v.measured = facts.workload_ended_at < 0 ? "never finished"
                    : facts.workload_succeeded ? fmt::format("finished at {:.2f} s", facts.workload_ended_at)
-                                              : fmt::format("failed, ended at {:.2f} s", facts.workload_ended_at);
+                                              : fmt::format("failed, ended at {:.2f} s", facts.workload_ended_at) +
+                                                    faults_at_first_failure(facts.events);
     } else if (x.kind == "no_hang") {
       v.required = fmt::format("every rank ends on its own before {:.1f} s", facts.hang_deadline_s);
       v.passed = !facts.workload_killed_at_deadline && facts.workload_ended_at >= 0;
@@ -94,7 +117,7 @@ std::vector<Verdict> evaluate(const Scenario& scenario, const RunFacts& facts, c
       expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
       std::map<int, double> detected;  // rank → first error after the step
       for (const auto& e : facts.events)
-        if ((is(e, "agent_error") || (is(e, "rank_exit") && e.value("status", 0) == 3)) && e["t"].get<double>() >= step_t &&
+        if (reports_error(e, command_workload) && e["t"].get<double>() >= step_t &&
             !detected.count(e.value("rank", -1)))
           detected[e.value("rank", -1)] = e["t"].get<double>() - step_t;
       std::vector<int> missing, late;
@@ -109,6 +132,7 @@ std::vector<Verdict> evaluate(const Scenario& scenario, const RunFacts& facts, c
       v.passed = !expected.empty() && missing.empty() && late.empty();
       v.measured = v.passed ? fmt::format("all {} within {:.2f} s", expected.size(), worst)
                             : fmt::format("missing: {}; late: {}", describe_ranks(missing), describe_ranks(late));
+      if (command_workload) v.measured += faults_at_first_failure(facts.events);
     } else if (x.kind == "busbw_at_least" || x.kind == "busbw_at_most") {
       // The window starts one second after the step: the collective in flight when the fault
       // hit straddles it and measures neither state.

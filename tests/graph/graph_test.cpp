@@ -146,3 +146,14 @@ TEST(Svg, DrawnWhenGraphvizIsInstalled) {
 
 }  // namespace
 }  // namespace scalelab::graph
+
+TEST(GraphJobMarks, LabelAndFillTheMarkedGpusOnly) {
+  const auto topology = scalelab::model::load_topology(std::string(SCALELAB_SOURCE_DIR) + "/topologies/tiny.json");
+  const auto plan = scalelab::plan::build_plan(topology);
+  const std::string dot = scalelab::graph::topology_dot(topology, plan, {{"gpu2", {"tp0 pp1", "#c8e6c9", "pp group 0"}}},
+                                                        "job x: legend");
+  EXPECT_NE(dot.find("\"gpu2\" [shape=box, style=\"rounded,filled\", fillcolor=\"#c8e6c9\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("label=\"gpu2\\ntp0 pp1\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("job x: legend"), std::string::npos);
+  EXPECT_NE(dot.find("\"gpu1\" [shape=box, style=\"rounded,filled\", fillcolor=\"#fff8e1\""), std::string::npos) << dot;
+}

@@ -7,9 +7,9 @@ using namespace scalelab::process;
 namespace {
 nlohmann::json sample_cluster() {
   return nlohmann::json::parse(R"({"name": "tiny", "base_port": 29500, "ranks": [
-    {"rank": 0, "node": "gpu0", "host": 0, "local_rank": 0, "scale_up": {"address": "198.18.0.1"}, "scale_out": {"address": "198.19.0.2"}},
-    {"rank": 1, "node": "gpu1", "host": 0, "local_rank": 1, "scale_up": {"address": "198.18.0.2"}, "scale_out": null},
-    {"rank": 2, "node": "gpu2", "host": 1, "local_rank": 0, "scale_up": null, "scale_out": {"address": "198.19.0.3"}}]})");
+    {"rank": 0, "node": "gpu0", "host": 0, "local_rank": 0, "scale_up": {"ifname": "nvl0", "address": "198.18.0.1"}, "scale_out": {"ifname": "nic0", "address": "198.19.0.2"}},
+    {"rank": 1, "node": "gpu1", "host": 0, "local_rank": 1, "scale_up": {"ifname": "nvl0", "address": "198.18.0.2"}, "scale_out": null},
+    {"rank": 2, "node": "gpu2", "host": 1, "local_rank": 0, "scale_up": null, "scale_out": {"ifname": "nic0", "address": "198.19.0.3"}}]})");
 }
 }  // namespace
 
@@ -37,4 +37,13 @@ TEST(ExpandVariables, ReplacesKnownNamesOnly) {
   EXPECT_EQ(expand_variables("--rank $RANK/${WORLD_SIZE}", env), "--rank 3/8");
   EXPECT_EQ(expand_variables("$HOME ${RANK $ ${RANKX} $", env), "$HOME ${RANK $ ${RANKX} $");
   EXPECT_EQ(expand_variables("out-$RANK.log", env), "out-3.log");
+}
+
+TEST(RankEnvironment, SocketInterfacesAreTheRanksOwnReachableNic) {
+  // gloo and NCCL would otherwise bind to whatever the shared hostname resolves to (loopback).
+  auto rail = rank_environment(sample_cluster(), 2, "f");
+  EXPECT_EQ(rail["GLOO_SOCKET_IFNAME"], "nic0");
+  EXPECT_EQ(rail["NCCL_SOCKET_IFNAME"], "nic0");
+  EXPECT_EQ(rail["TP_SOCKET_IFNAME"], "nic0");
+  EXPECT_EQ(rank_environment(sample_cluster(), 1, "f")["GLOO_SOCKET_IFNAME"], "nvl0") << "no rail NIC: its scale-up link";
 }

@@ -1,0 +1,204 @@
+// scalelab job TOPOLOGY|CLUSTER JOB: one training job's steps on the emulated fabric, every rank
+// a scalelab-job-agent in its GPU's namespace; rank 0's tables are the output. Given a topology
+// file, the cluster is brought up for the job and removed after it, whatever happens.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "emulator/cli/cli_support.h"
+#include "emulator/cli/commands.h"
+#include "emulator/cli/job_prediction.h"
+#include "emulator/job/layout.h"
+#include "emulator/model/topology.h"
+#include "emulator/model/units.h"
+#include "emulator/plan/plan.h"
+#include "emulator/process/agent_binary.h"
+#include "emulator/process/process_group.h"
+#include "emulator/process/rank_environment.h"
+#include "emulator/runtime/capacity.h"
+#include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/live_cluster.h"
+#include "emulator/runtime/realize.h"
+#include "emulator/runtime/teardown.h"
+
+namespace scalelab::cli {
+namespace {
+
+std::atomic<bool> g_job_interrupted{false};
+extern "C" void on_job_interrupt(int) { g_job_interrupted = true; }
+
+// SIGINT/SIGTERM stop the ranks and still remove the cluster (a signal's default action would
+// leave it for `scalelab down`).
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_job_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Removes a cluster this verb brought up, on every way out of it.
+class ClusterForJob {
+ public:
+  explicit ClusterForJob(std::string name) : name_(std::move(name)) {}
+  ~ClusterForJob() {
+    try {
+      runtime::down(name_);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "scalelab: removing cluster {} failed: {} (run `scalelab down {}`)\n", name_, e.what(), name_);
+    }
+  }
+  ClusterForJob(const ClusterForJob&) = delete;
+  ClusterForJob& operator=(const ClusterForJob&) = delete;
+
+ private:
+  std::string name_;
+};
+
+double choose_dilation(const model::Topology& topology, const std::string& text) {
+  if (text.empty()) return 0;  // the file's
+  if (text != "auto") {
+    double d = 0;
+    try {
+      d = std::stod(text);
+    } catch (...) {
+    }
+    if (d < 1) fail("--dilation takes a number >= 1 or \"auto\", got \"" + text + "\"");
+    return d;
+  }
+  auto capacity = runtime::load_capacity();
+  if (!capacity) {
+    capacity = runtime::measure_capacity(2.0, 2);
+    runtime::store_capacity(*capacity);
+  }
+  return runtime::auto_dilation(topology, capacity->veth_bps);
+}
+
+std::vector<int> plan_domains(const plan::Plan& p) {
+  std::vector<int> d;
+  for (const auto& ns : p.namespaces)
+    if (ns.kind == plan::NodeKind::gpu) d.push_back(ns.domain);
+  return d;
+}
+
+// The live cluster's own plan, as built: without netem no link latency was applied.
+void compare_with_model(const std::string& cluster, const job::JobSpec& spec, const std::string& json_path) {
+  std::ifstream in(json_path);
+  const auto measured = nlohmann::json::parse(in);
+  auto live = runtime::LiveCluster::open(cluster);
+  plan::Plan applied = live.plan();
+  if (!live.netem_available())
+    for (auto& ns : applied.namespaces)
+      for (auto& i : ns.interfaces) i.egress.delay_ns = i.egress.jitter_ns = 0;
+  costmodel::Options mo;
+  const auto transport = measured.value("transport", nlohmann::json::object());
+  if (transport.value("scale_out", "") == "tcp" || transport.value("scale_up", "") == "tcp") mo.transport = costmodel::Transport::tcp;
+  print_job_comparison(applied, spec, job::make_layout(spec.parallel, plan_domains(applied), spec.source), measured, mo);
+}
+
+}  // namespace
+
+void add_job_command(CLI::App& app) {
+  struct Options {
+    std::string target, job, json, dilation, transport = "auto";
+    int steps = 5, warmup_steps = 1;
+    long timeout_ms = 0;
+    double wall_timeout_s = 900;
+    bool compare_model = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("job", "Run a training job (jobs/*.json: tp/pp/dp/ep groups, 1F1B, DP buckets, MoE alltoallv) on a "
+                                        "cluster and print per step its time, phases and exposed communication, per group its busbw");
+  cmd->add_option("target", opts->target, "a topology file (brought up for the job, removed after) or the name of a cluster that is up")->required();
+  cmd->add_option("job", opts->job, "job file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--steps", opts->steps, "timed steps")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--warmup-steps", opts->warmup_steps, "untimed steps first; their data is checked")->check(CLI::Range(0, 1000))->capture_default_str();
+  cmd->add_option("--json", opts->json, "write every figure (steps, phases, groups, projected real numbers) to this file");
+  cmd->add_option("--dilation", opts->dilation, "with a topology file: override its dilation (a number >= 1, or auto)");
+  cmd->add_option("--transport", opts->transport, "auto | tcp | verbs")->check(CLI::IsMember({"auto", "tcp", "verbs"}))->capture_default_str();
+  cmd->add_option("--timeout-ms", opts->timeout_ms, "the agents' deadline per blocking step (default 10000)");
+  cmd->add_option("--wall-timeout", opts->wall_timeout_s, "end the whole job after this many seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--compare-model", opts->compare_model, "after the run: measured against the job model, step and phase by phase");
+  cmd->callback([opts] {
+    if (geteuid() != 0) fail("`job` enters network namespaces and needs root (sudo)");
+    const auto spec = job::load_job(opts->job);
+    catch_interrupts();
+    std::optional<ClusterForJob> owned;
+    std::string cluster = opts->target;
+    if (std::filesystem::is_regular_file(opts->target)) {
+      auto topology = model::load_topology(opts->target);
+      if (opts->dilation == "auto") topology.dilation_auto = true;
+      const auto plan = plan::build_plan(topology, choose_dilation(topology, opts->dilation));
+      job::make_layout(spec.parallel, plan_domains(plan), spec.source);  // refuse a misfit before building anything
+      cluster = plan.cluster;
+      try {
+        const auto report = runtime::realize(plan, {});
+        for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
+        fmt::print(stderr, "cluster {} up in {:.3f} s for the job (dilation {:g}); it is removed when the job ends\n", cluster,
+                   report.seconds, plan.dilation);
+      } catch (const runtime::ClusterExists& e) {
+        fail(std::string(e.what()) + "\n(`scalelab job` brings the topology up itself; to use the running cluster, pass its name: "
+                                     "scalelab job " + cluster + " " + opts->job + ")");
+      }
+      owned.emplace(cluster);
+    } else if (!opts->dilation.empty()) {
+      fail("--dilation applies to a topology file; cluster " + opts->target + " is already up at its own dilation");
+    }
+    auto dir = runtime::ClusterDir::open(cluster);
+    if (!dir) fail("no cluster named \"" + cluster + "\" is up, and " + opts->target + " is not a topology file");
+    auto cluster_file = dir->read_json("cluster.json");
+    if (!cluster_file) fail("cluster " + cluster + " has no cluster file yet (is `up` still running?)");
+
+    std::vector<std::string> argv = {process::job_agent_binary(), "--job", std::filesystem::absolute(opts->job).string(),
+                                     "--steps", std::to_string(opts->steps), "--warmup-steps", std::to_string(opts->warmup_steps),
+                                     "--transport", opts->transport};
+    if (opts->timeout_ms > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(opts->timeout_ms)});
+    if (opts->compare_model && opts->json.empty()) opts->json = dir->path("job-last.json");
+    if (!opts->json.empty()) argv.insert(argv.end(), {"--json", std::filesystem::absolute(opts->json).string()});
+    std::vector<std::string> other_lines;
+    process::ProcessGroup group(dir->path("pids"), [&](std::size_t member, const std::string& label, const std::string& line) {
+      if (member == 0)
+        fmt::print("{}\n", line);
+      else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
+        other_lines.push_back("[" + label + "] " + line);
+      std::fflush(stdout);
+    });
+    const auto& ranks = (*cluster_file)["ranks"];
+    if (g_job_interrupted) fail("interrupted before the job started; the cluster was removed", 130);
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
+      const std::string node = ranks[r]["node"];
+      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env,
+                    {node, dir->path(runtime::kHostsFile)}});
+    }
+    std::atomic<bool> finished{false};
+    std::thread watcher([&] {
+      while (!finished && !g_job_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (g_job_interrupted)
+        for (std::size_t r = 0; r < ranks.size(); ++r) group.signal(r, SIGTERM);
+    });
+    auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)), true);
+    finished = true;
+    watcher.join();
+    for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    if (g_job_interrupted) fail("interrupted; the ranks were stopped and any cluster the job brought up was removed", 130);
+    if (result.all_succeeded()) {
+      if (opts->compare_model) compare_with_model(cluster, spec, opts->json);
+      return;
+    }
+    if (result.timed_out) fail(fmt::format("the job did not finish within {} s; every rank was stopped", opts->wall_timeout_s));
+    const auto* first = result.first_failure();
+    fail(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1),
+         first && first->status > 0 && first->status < 126 ? first->status : 1);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,183 @@
+#include "emulator/job/schedule.h"
+
+#include <algorithm>
+
+#include "emulator/job/routing.h"
+
+namespace scalelab::job {
+
+const char* coll_name(Coll c) {
+  switch (c) {
+    case Coll::all_reduce: return "all_reduce";
+    case Coll::all_gather: return "all_gather";
+    case Coll::reduce_scatter: return "reduce_scatter";
+    case Coll::alltoallv: return "alltoallv";
+  }
+  return "?";
+}
+
+namespace {
+
+class Builder {
+ public:
+  Builder(const JobSpec& job, const Layout& layout, int rank, int step)
+      : job_(job), layout_(layout), rank_(rank), stage_(layout.group_rank(GroupKind::pp, rank)) {
+    if (job.moe && layout.size(GroupKind::ep) > 1) {
+      const auto& g = layout.group_of(GroupKind::ep, rank);
+      tokens_ = route_tokens(*job.moe, layout.size(GroupKind::ep), g.index, step);
+    }
+  }
+
+  StepProgram build() {
+    const int stages = layout_.size(GroupKind::pp), m = job_.micro_batches;
+    const int warmup = std::min(stages - 1 - stage_, m);
+    for (int i = 0; i < warmup; ++i) forward(i);
+    for (int j = 0; j < m - warmup; ++j) {
+      forward(warmup + j);
+      backward(j);
+    }
+    for (int j = m - warmup; j < m; ++j) backward(j);
+    if (!job_.overlap) issue_buckets(job_.buckets);
+    out_.ops.push_back(wait_all());
+    if (job_.optimizer_ns > 0) compute(job_.optimizer_ns);
+    return std::move(out_);
+  }
+
+ private:
+  static Op wait_all() {
+    Op op;
+    op.kind = OpKind::wait_all;
+    op.phase = "wait";
+    return op;
+  }
+  void compute(std::uint64_t ns) {
+    if (ns == 0) return;
+    Op op;
+    op.kind = OpKind::compute;
+    op.ns = ns;
+    op.phase = "compute";
+    out_.ops.push_back(op);
+  }
+  void collective(GroupKind g, Coll c, std::uint64_t bytes, const std::string& phase, bool async = false) {
+    if (layout_.size(g) < 2 || bytes == 0) return;
+    Op op;
+    op.kind = OpKind::collective;
+    op.group = g;
+    op.coll = c;
+    op.bytes = bytes;
+    op.phase = phase;
+    op.async = async;
+    out_.ops.push_back(op);
+  }
+  // Megatron's two TP exchanges per layer (after attention, after the MLP), in either mode.
+  void tp_exchange() {
+    if (job_.layer.tp_mode == TpMode::all_reduce) {
+      collective(GroupKind::tp, Coll::all_reduce, job_.layer.tp_bytes, "tp");
+    } else {
+      collective(GroupKind::tp, Coll::all_gather, job_.layer.tp_bytes, "tp");
+      collective(GroupKind::tp, Coll::reduce_scatter, job_.layer.tp_bytes, "tp");
+    }
+  }
+  // to_experts: tokens travel to their experts (forward dispatch, backward combine-gradient).
+  void ep_exchange(bool to_experts, const std::string& phase) {
+    if (tokens_.empty()) return;
+    const int me = layout_.group_rank(GroupKind::ep, rank_), n = static_cast<int>(tokens_.size());
+    Op op;
+    op.kind = OpKind::collective;
+    op.group = GroupKind::ep;
+    op.coll = Coll::alltoallv;
+    op.phase = phase;
+    op.send_counts.resize(n);
+    op.recv_counts.resize(n);
+    for (int j = 0; j < n; ++j) {
+      const auto out = tokens_[me][j] * job_.moe->token_bytes, in = tokens_[j][me] * job_.moe->token_bytes;
+      op.send_counts[j] = to_experts ? out : in;
+      op.recv_counts[j] = to_experts ? in : out;
+      op.bytes += op.send_counts[j];
+    }
+    out_.ops.push_back(op);
+  }
+  void pp_op(OpKind kind, int peer) {
+    Op op;
+    op.kind = kind;
+    op.group = GroupKind::pp;
+    op.peer = peer;
+    op.bytes = job_.activation_bytes;
+    op.phase = "pp";
+    op.async = kind == OpKind::send;  // as Megatron's isend; the receive is what the stage waits on
+    out_.ops.push_back(op);
+  }
+
+  void forward(int /*micro_batch*/) {
+    const int stages = layout_.size(GroupKind::pp);
+    if (stage_ > 0) pp_op(OpKind::recv, stage_ - 1);
+    for (int l = 0; l < job_.layers_per_stage; ++l) {
+      compute(job_.layer.forward_ns / 2);
+      tp_exchange();
+      if (job_.moe) {
+        ep_exchange(true, "ep dispatch");
+        compute(job_.moe->expert_ns);
+        ep_exchange(false, "ep combine");
+      }
+      compute(job_.layer.forward_ns - job_.layer.forward_ns / 2);
+      tp_exchange();
+    }
+    if (stage_ < stages - 1) pp_op(OpKind::send, stage_ + 1);
+  }
+
+  void backward(int micro_batch) {
+    const int stages = layout_.size(GroupKind::pp), layers = job_.layers_per_stage;
+    const bool last = micro_batch == job_.micro_batches - 1;
+    if (stage_ < stages - 1) pp_op(OpKind::recv, stage_ + 1);
+    for (int done = 1; done <= layers; ++done) {
+      tp_exchange();
+      compute(job_.layer.backward_ns / 2);
+      if (job_.moe) {
+        ep_exchange(true, "ep combine");
+        compute(2 * job_.moe->expert_ns);
+        ep_exchange(false, "ep dispatch");
+      }
+      tp_exchange();
+      compute(job_.layer.backward_ns - job_.layer.backward_ns / 2);
+      // DDP's buckets: each starts as soon as backward has produced its gradients.
+      if (last && job_.overlap) issue_buckets(static_cast<int>(static_cast<long>(done) * job_.buckets / layers));
+    }
+    if (stage_ > 0) pp_op(OpKind::send, stage_ - 1);
+  }
+
+  // Issues DP buckets up to (not including) index `upto`.
+  void issue_buckets(int upto) {
+    for (; issued_ < upto; ++issued_) {
+      const std::uint64_t base = job_.gradient_bytes / job_.buckets;
+      const std::uint64_t bytes = issued_ == job_.buckets - 1 ? job_.gradient_bytes - base * (job_.buckets - 1) : base;
+      collective(GroupKind::dp, Coll::all_reduce, bytes, "dp", /*async=*/true);
+    }
+  }
+
+  const JobSpec& job_;
+  const Layout& layout_;
+  int rank_, stage_;
+  int issued_ = 0;
+  std::vector<std::vector<std::uint64_t>> tokens_;
+  StepProgram out_;
+};
+
+}  // namespace
+
+StepProgram compile_step(const JobSpec& job, const Layout& layout, int rank, int step) {
+  return Builder(job, layout, rank, step).build();
+}
+
+std::vector<std::string> phase_names(const JobSpec& job, const Layout& layout) {
+  std::vector<std::string> out = {"compute"};
+  if (layout.size(GroupKind::tp) > 1 && job.layer.tp_bytes > 0) out.push_back("tp");
+  if (layout.size(GroupKind::pp) > 1) out.push_back("pp");
+  if (layout.size(GroupKind::dp) > 1 && job.gradient_bytes > 0) out.push_back("dp");
+  if (job.moe && layout.size(GroupKind::ep) > 1) {
+    out.push_back("ep dispatch");
+    out.push_back("ep combine");
+  }
+  return out;
+}
+
+}  // namespace scalelab::job
