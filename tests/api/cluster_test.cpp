@@ -59,6 +59,17 @@ TEST_F(ApiTest, ExecRunsInsideTheNodesNamespace) {
   EXPECT_EQ(c.exec("gpu0", {"sh", "-c", "exit 5"}).status, 5);
 }
 
+TEST_F(ApiTest, RunAndExecGiveEachNodeItsIdentity) {
+  auto& c = cluster(tiny());
+  EXPECT_EQ(c.exec("gpu2", {"hostname"}).output, std::vector<std::string>{"gpu2"});
+  auto job = c.run({"sh", "-c", "echo $(hostname) $(getent hosts gpu0 | cut -d' ' -f1)"});
+  const auto& r = job.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(r.ok());
+  const auto gpu0 = c.exec("gpu0", {"sh", "-c", "ip -4 -o addr show nic0 | awk '{print $4}' | cut -d/ -f1"}).output;
+  ASSERT_EQ(gpu0.size(), 1u);
+  for (const auto& rank : r.ranks) EXPECT_EQ(rank.output, std::vector<std::string>{rank.node + " " + gpu0[0]});
+}
+
 TEST_F(ApiTest, RunGivesPerRankStatusAndStopsTheOthers) {
   auto& c = cluster(tiny());
   auto ok = c.run({"sh", "-c", "echo rank=$RANK world=$WORLD_SIZE"});
