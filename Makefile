@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build demo test test-unit test-netns test-kernel clean-clusters
+.PHONY: deps build demo test test-unit test-netns test-kernel clean-clusters package
 
 deps:
 	bash scripts/install-deps.sh
@@ -30,3 +30,7 @@ test-kernel: build
 
 clean-clusters:
 	$(BUILD)/scalelab clean
+
+# build/scalelab_<version>_<arch>.deb: binaries, library, headers, man pages, completion, topologies.
+package: build
+	cd $(BUILD) && cpack

@@ -10,13 +10,10 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
-#include "emulator/process/agent_binary.h"
-#include "emulator/plan/plan.h"
-#include "emulator/process/process_group.h"
-#include "emulator/process/rank_environment.h"
 #include "emulator/costmodel/costmodel.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/live_cluster.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 namespace {
@@ -91,43 +88,33 @@ void add_bench_command(CLI::App& app) {
   cmd->allow_extras();
   cmd->callback([opts, cmd] {
     if (geteuid() != 0) fail("`bench` enters network namespaces and needs root (sudo)");
-    auto dir = runtime::ClusterDir::open(opts->cluster);
-    if (!dir) fail("no cluster named \"" + opts->cluster + "\" is up (scalelab up FILE first)");
-    auto cluster_file = dir->read_json("cluster.json");
-    if (!cluster_file) fail("cluster " + opts->cluster + " has no cluster file yet (is `up` still running?)");
-
-    std::vector<std::string> agent_args = {process::agent_binary(), opts->collective};
-    for (const auto& extra : cmd->remaining()) agent_args.push_back(extra);
-    if (opts->compare_model && opts->json.empty()) opts->json = dir->path("bench-last.json");
-    if (!opts->json.empty()) agent_args.insert(agent_args.end(), {"--json", std::filesystem::absolute(opts->json).string()});
-
+    BenchOptions options;
+    options.collective = opts->collective;
+    options.args = cmd->remaining();
+    if (opts->compare_model && opts->json.empty()) opts->json = std::string(runtime::kStateRoot) + "/" + opts->cluster + "/bench-last.json";
+    if (!opts->json.empty()) options.json_path = std::filesystem::absolute(opts->json).string();
+    options.timeout = std::chrono::seconds(static_cast<long>(opts->timeout_s));
     // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.
     std::vector<std::string> other_lines;
-    process::ProcessGroup group(dir->path("pids"),
-                                [&](std::size_t member, const std::string& label, const std::string& line) {
-                                  if (member == 0)
-                                    fmt::print("{}\n", line);
-                                  else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
-                                    other_lines.push_back("[" + label + "] " + line);
-                                  std::fflush(stdout);
-                                });
-    const auto& ranks = (*cluster_file)["ranks"];
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
-      std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), agent_args, env,
-                    {node, dir->path(runtime::kHostsFile)}});
+    options.on_line = [&](int member, const std::string& label, const std::string& line) {
+      if (member == 0)
+        fmt::print("{}\n", line);
+      else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
+        other_lines.push_back("[" + label + "] " + line);
+      std::fflush(stdout);
+    };
+    try {
+      Cluster::attach(opts->cluster).bench(options);
+    } catch (const BenchError& e) {
+      for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+      if (e.result().timed_out) fail(fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
+      const auto* first = e.result().first_failure();
+      fail(e.what(), first && first->status > 0 && first->status < 126 ? first->status : 1);
+    } catch (const NotFound& e) {
+      fail(e.what());
     }
-    auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->timeout_s)), true);
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
-    if (result.all_succeeded()) {
-      if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, std::filesystem::absolute(opts->json).string());
-      return;
-    }
-    const auto* first = result.first_failure();
-    if (result.timed_out) fail(fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
-    fail(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1),
-         first && first->status > 0 && first->status < 126 ? first->status : 1);
+    if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, options.json_path);
   });
 }
 

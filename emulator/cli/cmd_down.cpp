@@ -8,6 +8,7 @@
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
 #include "emulator/runtime/teardown.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 
@@ -18,12 +19,12 @@ void add_down_command(CLI::App& app) {
   cmd->callback([name] {
     if (geteuid() != 0) fail("`down` removes network namespaces and needs root (sudo)");
     for (const auto& cluster : *name) {
-      auto report = runtime::down(cluster);
-      if (!report.cluster_found)
+      auto report = scalelab::down(cluster);
+      if (!report.found)
         fmt::print("cluster {} is not up (nothing to do)\n", cluster);
       else
-        fmt::print("cluster {} down: {} namespaces removed, {} processes stopped\n", cluster, report.removed_namespaces.size(),
-                   report.stopped_pids.size());
+        fmt::print("cluster {} down: {} namespaces removed, {} processes stopped\n", cluster, report.namespaces_removed,
+                   report.processes_stopped);
     }
   });
 }

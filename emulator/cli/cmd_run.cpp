@@ -5,14 +5,12 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
-#include "emulator/plan/plan.h"
-#include "emulator/process/process_group.h"
-#include "emulator/process/rank_environment.h"
-#include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/live_cluster.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 
@@ -48,30 +46,22 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", opts->quiet, "do not stream the ranks' output");
   cmd->callback([opts] {
     if (geteuid() != 0) fail("`run` enters network namespaces and needs root (sudo)");
-    auto dir = runtime::ClusterDir::open(opts->cluster);
-    if (!dir) fail("no cluster named \"" + opts->cluster + "\" is up");
-    auto cluster_file = dir->read_json("cluster.json");
-    if (!cluster_file) fail("cluster " + opts->cluster + " has no cluster file yet (is `up` still running?)");
-
-    process::ProcessGroup group(dir->path("pids"),
-                                [quiet = opts->quiet](std::size_t, const std::string& label, const std::string& line) {
-                                  if (!quiet) fmt::print("[{}] {}\n", label, line);
-                                });
-    const auto& ranks = (*cluster_file)["ranks"];
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
-      std::vector<std::string> argv;
-      for (const auto& a : opts->command) argv.push_back(process::expand_variables(a, env));
-      std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(opts->cluster, node), argv, env,
-                    {node, dir->path(runtime::kHostsFile)}});
+    RunOptions options;
+    options.keep_output = false;
+    options.on_line = [quiet = opts->quiet](int, const std::string& label, const std::string& line) {
+      if (!quiet) fmt::print("[{}] {}\n", label, line);
+    };
+    std::optional<Job> job;
+    try {
+      job.emplace(Cluster::attach(opts->cluster).run(opts->command, std::move(options)));
+    } catch (const NotFound& e) {
+      fail(e.what());
     }
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (opts->timeout_s > 0) deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(opts->timeout_s));
-    auto result = group.wait(deadline, /*stop_on_failure=*/true);
-    if (result.all_succeeded()) return;
-    std::size_t stopped = 0;
-    for (const auto& m : result.members) stopped += m.killed_by_us;
+    std::optional<std::chrono::milliseconds> timeout;
+    if (opts->timeout_s > 0) timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(opts->timeout_s));
+    const auto& result = job->wait(timeout);
+    if (result.ok()) return;
+    const std::size_t stopped = result.stopped_ranks().size();
     if (result.timed_out) fail(fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
     const auto* first = result.first_failure();
     fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",

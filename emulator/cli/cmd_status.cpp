@@ -5,7 +5,7 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
-#include "emulator/runtime/status.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 
@@ -20,7 +20,7 @@ void add_status_command(CLI::App& app) {
   cmd->add_flag("--json", opts->json, "machine-readable output");
   cmd->callback([opts] {
     if (opts->cluster.empty()) {
-      auto all = runtime::all_clusters_status();
+      auto all = scalelab::clusters();
       if (all.size() == 1) {
         opts->cluster = all[0]["cluster"];
       } else {
@@ -34,14 +34,14 @@ void add_status_command(CLI::App& app) {
     }
     nlohmann::json status;
     try {
-      status = runtime::cluster_status(opts->cluster);
-    } catch (const std::exception& e) {
+      status = Cluster::attach(opts->cluster).status();
+    } catch (const scalelab::Error& e) {
       fail(e.what());
     }
     if (opts->json)
       fmt::print("{}\n", status.dump(2));
     else
-      fmt::print("{}", runtime::status_to_text(status));
+      fmt::print("{}", scalelab::status_text(status));
   });
 }
 

@@ -1,0 +1,28 @@
+# `cmake --install`: the CLI and agent, libscalelab with its headers, a CMake package
+# (find_package(scalelab) → scalelab::scalelab), scalelab.pc, and the shipped topologies and
+# scenarios under share/scalelab.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS scalelab_shared EXPORT scalelabTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/scalelab DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT scalelabTargets NAMESPACE scalelab:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scalelab)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/scalelabConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/scalelabConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scalelab)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/scalelabConfigVersion.cmake COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/scalelabConfig.cmake ${PROJECT_BINARY_DIR}/scalelabConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scalelab)
+# Relocatable: the prefix is found from the .pc file's own place, so `cmake --install --prefix P`
+# and an unpacked .deb both work.
+string(REGEX REPLACE "[^/]+" ".." scalelab_pc_up "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/scalelab.pc.in ${PROJECT_BINARY_DIR}/scalelab.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/scalelab.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The agent sits beside the CLI, where process::agent_binary() looks for it.
+install(TARGETS scalelab scalelab-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET scalelab-job-agent)
+  install(TARGETS scalelab-job-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/topologies ${PROJECT_SOURCE_DIR}/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab)

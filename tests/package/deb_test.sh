@@ -1,0 +1,40 @@
+#!/bin/sh
+# Builds the .deb (cpack) into a temp directory, unpacks it with dpkg -x into a fresh root, and
+# runs the unpacked binaries. MODE contents: Depends, man pages, completion, headers, and
+# `scalelab plan` from the root (no root needed); doctor: `scalelab doctor` from it (root: it
+# tries each feature in a throwaway namespace).
+set -eu
+build=$1 mode=$2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ap-deb.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cpack --config "$build/CPackConfig.cmake" -B "$tmp/out" > "$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; exit 1; }
+deb=$(ls "$tmp"/out/scalelab_*.deb)
+root=$tmp/root
+dpkg -x "$deb" "$root"
+bin=$root/usr/bin/scalelab
+case $mode in
+  contents)
+    depends=$(dpkg-deb -f "$deb" Depends)
+    echo "Depends: $depends"
+    for lib in libnl-route-3 libfmt libboost-filesystem; do
+      echo "$depends" | grep -q "$lib" || { echo "Depends lacks $lib" >&2; exit 1; }
+    done
+    for f in usr/bin/scalelab-agent usr/lib/libscalelab.so usr/include/scalelab/testing.h \
+             usr/lib/cmake/scalelab/scalelabConfig.cmake usr/lib/pkgconfig/scalelab.pc \
+             usr/share/man/man1/scalelab.1 usr/share/man/man1/scalelab-up.1 usr/share/man/man1/scalelab-inject.1 \
+             usr/share/bash-completion/completions/scalelab usr/share/scalelab/topologies/tiny.json; do
+      [ -e "$root/$f" ] || { echo "missing from the package: /$f" >&2; exit 1; }
+    done
+    grep -q 'Bring a cluster up from a topology file' "$root/usr/share/man/man1/scalelab-up.1"
+    bash -n "$root/usr/share/bash-completion/completions/scalelab"
+    # The unpacked binary runs from the fresh root and finds the packaged topologies.
+    "$bin" plan "$root/usr/share/scalelab/topologies/tiny.json" | tee "$tmp/plan.txt"
+    grep -q gpu0 "$tmp/plan.txt"
+    "$bin" --version
+    ;;
+  doctor)
+    "$bin" doctor | tee "$tmp/doctor.txt"
+    grep -q netns "$tmp/doctor.txt"
+    ;;
+  *) echo "mode: contents or doctor" >&2; exit 2 ;;
+esac
