@@ -48,15 +48,6 @@ std::int64_t wrong_bytes(const std::byte* p, std::size_t n, int s, int d, std::u
   return wrong;
 }
 
-Collective collective_of(job::Coll c) {
-  switch (c) {
-    case job::Coll::all_reduce: return Collective::all_reduce;
-    case job::Coll::all_gather: return Collective::all_gather;
-    case job::Coll::reduce_scatter: return Collective::reduce_scatter;
-    case job::Coll::alltoallv: return Collective::alltoall;
-  }
-  return Collective::all_reduce;
-}
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -122,7 +113,7 @@ class Lane {
       r.bus_bytes = static_cast<double>(total_out - out[me]);
       return r;
     }
-    const Collective coll = collective_of(op.coll);
+    const Collective coll = job::nccl_collective(op.coll);
     const std::size_t es = dtype_size(t);
     const auto k = coll_counts(coll, std::max<std::size_t>(op.bytes / es, n), n);
     send_.resize(k.send * es);

@@ -14,15 +14,6 @@ using job::GroupKind;
 using job::Op;
 using job::OpKind;
 
-Collective collective_of(job::Coll c) {
-  switch (c) {
-    case job::Coll::all_reduce: return Collective::all_reduce;
-    case job::Coll::all_gather: return Collective::all_gather;
-    case job::Coll::reduce_scatter: return Collective::reduce_scatter;
-    case job::Coll::alltoallv: return Collective::alltoall;
-  }
-  return Collective::all_reduce;
-}
 
 // Prices operations on one group's ranks; a model per group, predictions cached by size.
 class GroupPricer {
@@ -173,7 +164,7 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
               inst.duration = inst.a2a_seconds;
             } else {
               auto& p = pricer(op.group, r);
-              inst.duration = p.seconds(collective_of(op.coll), std::max<std::uint64_t>(op.bytes, static_cast<std::uint64_t>(p.size())));
+              inst.duration = p.seconds(job::nccl_collective(op.coll), std::max<std::uint64_t>(op.bytes, static_cast<std::uint64_t>(p.size())));
             }
             inst.priced = true;
           }

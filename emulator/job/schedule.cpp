@@ -16,6 +16,16 @@ const char* coll_name(Coll c) {
   return "?";
 }
 
+agent::Collective nccl_collective(Coll c) {
+  switch (c) {
+    case Coll::all_reduce: return agent::Collective::all_reduce;
+    case Coll::all_gather: return agent::Collective::all_gather;
+    case Coll::reduce_scatter: return agent::Collective::reduce_scatter;
+    case Coll::alltoallv: return agent::Collective::alltoall;
+  }
+  return agent::Collective::all_reduce;
+}
+
 namespace {
 
 class Builder {

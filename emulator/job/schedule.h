@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/nccl_conventions.h"
 #include "emulator/job/job_spec.h"
 #include "emulator/job/layout.h"
 
@@ -23,6 +24,9 @@ enum class OpKind {
 // The collectives a job uses; alltoallv has per-peer sizes (`counts`, elements).
 enum class Coll { all_reduce, all_gather, reduce_scatter, alltoallv };
 const char* coll_name(Coll c);
+// The nccl-tests collective whose busbw factor and data check a job collective takes
+// (alltoallv: alltoall's).
+agent::Collective nccl_collective(Coll c);
 
 struct Op {
   OpKind kind = OpKind::compute;

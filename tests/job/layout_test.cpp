@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "test_domains.h"
+
 namespace scalelab::job {
 namespace {
 
-std::vector<int> domains(int world, int per_domain) {
-  std::vector<int> d(world);
-  for (int r = 0; r < world; ++r) d[r] = r / per_domain;
-  return d;
-}
+using testing::domains;
 
 Parallel par(int tp, int pp, int dp, int ep = 1, std::vector<GroupKind> order = {GroupKind::tp, GroupKind::dp, GroupKind::pp}) {
   Parallel p;
