@@ -20,6 +20,7 @@
 #include "emulator/plan/plan.h"
 #include "emulator/plan/shaping.h"
 #include "emulator/job/layout.h"
+#include "emulator/job/selectors.h"
 #include "emulator/process/agent_binary.h"
 #include "emulator/process/process_group.h"
 #include "emulator/process/rank_environment.h"
@@ -67,8 +68,45 @@ model::Topology load_topology(const Scenario& s) {
   return model::parse_topology(s.topology_inline.dump(), s.source + "#/topology");
 }
 
+// A job workload's layout, for the group:/stage:/expert: selectors.
+struct JobContext {
+  job::JobSpec spec;
+  job::Layout layout;
+};
+
+std::optional<JobContext> job_context(const Scenario& s, const plan::Plan& plan) {
+  if (s.workload.job.empty()) return std::nullopt;
+  std::vector<int> domains;
+  for (const auto& ns : plan.namespaces)
+    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
+  try {
+    auto spec = job::load_job(s.workload.job);
+    auto layout = job::make_layout(spec.parallel, domains, s.workload.job);
+    return JobContext{std::move(spec), std::move(layout)};
+  } catch (const job::JobError& e) {
+    throw ScenarioError(s.source, "/workload/job", e.what());
+  }
+}
+
+// GPU node names for a selector: the job's own (group:dp:0, stage:1, expert:3), else the runtime's.
+std::vector<std::string> resolve_gpus(const plan::Plan& plan, const std::optional<JobContext>& job, const std::string& selector) {
+  if (job) {
+    try {
+      if (auto ranks = job::job_ranks(job->spec, job->layout, selector)) {
+        std::vector<std::string> out;
+        for (int r : *ranks) out.push_back(plan.namespaces.at(static_cast<std::size_t>(r)).node);
+        return out;
+      }
+    } catch (const job::SelectorError& e) {
+      throw runtime::TargetError(e.what());
+    }
+  }
+  return runtime::resolve_gpus(plan, selector);
+}
+
 // Every target resolved and every needed kernel feature checked before anything starts.
 void validate_against(const Scenario& s, const plan::Plan& plan, const nl::KernelCapabilities& caps) {
+  const auto job = job_context(s, plan);
   auto check = [&](const std::string& pointer, auto&& resolve) {
     try {
       resolve();
@@ -78,26 +116,16 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
   };
   static const std::set<std::string> link_actions = {"link_down", "link_up", "flap", "degrade", "restore"};
   static const std::set<std::string> rank_actions = {"kill", "stop", "cont", "straggler"};
-  if (!s.workload.job.empty()) {
-    std::vector<int> domains;
-    for (const auto& ns : plan.namespaces)
-      if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
-    try {
-      job::make_layout(job::load_job(s.workload.job).parallel, domains, s.workload.job);
-    } catch (const job::JobError& e) {
-      throw ScenarioError(s.source, "/workload/job", e.what());
-    }
-  }
   for (const auto& step : s.steps) {
     const std::string target = step.json_pointer + "/target";
     if (link_actions.count(step.action)) check(target, [&] { runtime::resolve_links(plan, step.target); });
     if (step.action == "nic_down" || step.action == "nic_up") check(target, [&] { runtime::resolve_nics(plan, step.target); });
     if (rank_actions.count(step.action)) {
-      check(target, [&] { runtime::resolve_gpus(plan, step.target); });
+      check(target, [&] { resolve_gpus(plan, job, step.target); });
     }
     for (std::size_t k = 0; k < step.sides.size(); ++k)
       for (std::size_t m = 0; m < step.sides[k].size(); ++m)
-        check(step.json_pointer + fmt::format("/sides/{}/{}", k, m), [&] { runtime::resolve_gpus(plan, step.sides[k][m]); });
+        check(step.json_pointer + fmt::format("/sides/{}/{}", k, m), [&] { resolve_gpus(plan, job, step.sides[k][m]); });
     if (step.action == "degrade" && (step.delay || step.jitter || step.loss) && !caps.has("netem"))
       throw ScenarioError(s.source, step.json_pointer,
                           "delay/jitter/loss need sch_netem, which this kernel (" + caps.kernel_release +
@@ -108,7 +136,7 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
   }
   for (const auto& x : s.expectations)
     for (std::size_t k = 0; k < x.by.size(); ++k)
-      if (x.by[k] != "all" && x.by[k] != "survivors") check(x.json_pointer + "/by/" + std::to_string(k), [&] { runtime::resolve_gpus(plan, x.by[k]); });
+      if (x.by[k] != "all" && x.by[k] != "survivors") check(x.json_pointer + "/by/" + std::to_string(k), [&] { resolve_gpus(plan, job, x.by[k]); });
   if (s.workload.transport == "verbs" && !caps.has("rxe-in-netns"))
     throw ScenarioError(s.source, "/workload/transport",
                         "verbs needs rxe in network namespaces (Linux >= 7.1), which this kernel lacks; use \"tcp\"/\"auto\", or run under `scalelab vm`");
@@ -116,7 +144,7 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
 
 class Drill {
  public:
-  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan) : s_(s), o_(o), plan_(std::move(plan)) {}
+  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan) : s_(s), o_(o), plan_(std::move(plan)), job_(job_context(s, plan_)) {}
 
   RunResult run() {
     RunResult result;
@@ -204,7 +232,7 @@ class Drill {
         if (selector == "all" || !removed_ranks_.count(r)) out.push_back(r);
       return out;
     }
-    for (const auto& gpu : runtime::resolve_gpus(plan_, selector)) out.push_back(plan_.find(gpu)->rank);
+    for (const auto& gpu : resolve_gpus(plan_, job_, selector)) out.push_back(plan_.find(gpu)->rank);
     return out;
   }
 
@@ -249,7 +277,7 @@ class Drill {
         std::vector<std::string> sides[2];
         for (int k = 0; k < 2; ++k)
           for (const auto& sel : step.sides[k]) {
-            auto g = runtime::resolve_gpus(plan_, sel);
+            auto g = resolve_gpus(plan_, job_, sel);
             sides[k].insert(sides[k].end(), g.begin(), g.end());
           }
         live.partition(sides[0], sides[1]);
@@ -269,7 +297,7 @@ class Drill {
   std::string apply_to_ranks(const TimedAction& a) {
     std::lock_guard lock(workload_mutex_);
     std::string detail;
-    for (const auto& gpu : runtime::resolve_gpus(plan_, a.step->target)) {
+    for (const auto& gpu : resolve_gpus(plan_, job_, a.step->target)) {
       int rank = plan_.find(gpu)->rank;
       detail += (detail.empty() ? "rank " : ",") + std::to_string(rank);
       if (!group_) continue;
@@ -396,6 +424,7 @@ class Drill {
   const Scenario& s_;
   const RunOptions& o_;
   plan::Plan plan_;
+  std::optional<JobContext> job_;
   nlohmann::json cluster_file_;
   EventLog log_;
   std::ofstream agents_log_;
