@@ -54,3 +54,6 @@ echo "namespaces left behind: $left"
 step "a failure drill: rank 3 killed mid-all_reduce — every other rank must notice within the deadline"
 "$sl" run-scenario scenarios/rank-killed.json --report "$out/rank-killed"
 echo "drill report: $out/rank-killed/report.html (open it in a browser), trace: $out/rank-killed/trace.json (Perfetto)"
+
+step "a training job on tiny: TP 2 inside each host, PP 2 across the hosts (1F1B), every group on its own connections — per step, phase and group, against the model"
+"$sl" job topologies/tiny.json jobs/tiny-3d.json --steps 2 --compare-model
