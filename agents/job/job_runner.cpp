@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -71,9 +72,25 @@ class Lane {
       info.rank = world_rank_;
       if (info.peer >= 0 && info.peer < static_cast<int>(group_.members.size())) info.peer = group_.members[info.peer];
       const char* what = op.kind == OpKind::send ? "send" : op.kind == OpKind::recv ? "recv" : job::coll_name(op.coll);
-      info.cause = fmt::format("{} group {} {} ({}): {}", job::group_kind_name(group_.kind), group_.index, what, op.phase, info.cause);
+      info.cause = fmt::format("{} group {} {} ({}): {}", job::group_kind_name(group_.kind), group_.index, what, op.phase,
+                               world_ranks_in(info.cause));
       throw CollectiveError(info);
     }
+  }
+
+  // The transports number peers within the group; a user reads world ranks everywhere else.
+  std::string world_ranks_in(const std::string& text) const {
+    static const std::regex rank_number(R"(\brank (\d+))");
+    std::string out;
+    auto last = text.cbegin();
+    for (std::sregex_iterator it(text.begin(), text.end(), rank_number), end; it != end; ++it) {
+      out.append(last, text.cbegin() + it->position());
+      const auto n = std::stoul((*it)[1].str());
+      out += n < group_.members.size() ? fmt::format("rank {}", group_.members[n]) : it->str();
+      last = text.cbegin() + it->position() + it->length();
+    }
+    out.append(last, text.cend());
+    return out;
   }
 
   OpResult execute(const Op& op, DType t, bool check, std::uint64_t seed) {
