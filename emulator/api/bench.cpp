@@ -54,7 +54,7 @@ BenchRow row_from(const nlohmann::json& j) {
 }  // namespace
 
 BenchResult Cluster::bench(const BenchOptions& options) const {
-  if (geteuid() != 0) throw NotPermitted("`bench` enters network namespaces and needs root (sudo)");
+  if (geteuid() != 0) throw NotPermitted("`bench` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
   auto dir = runtime::ClusterDir::open(name());
   if (!dir) throw NotFound("no cluster named \"" + name() + "\" is up (scalelab up FILE first)");
   auto cluster_file = dir->read_json("cluster.json");

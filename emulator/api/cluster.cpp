@@ -30,7 +30,7 @@ struct Cluster::State {
 
 namespace {
 
-std::string cluster_file_path(const std::string& name) { return std::string(runtime::kStateRoot) + "/" + name + "/cluster.json"; }
+std::string cluster_file_path(const std::string& name) { return locations::state_root() + "/" + name + "/cluster.json"; }
 
 // The cluster's directory and its cluster file, with the errors `run` and `bench` always gave.
 std::pair<runtime::ClusterDir, nlohmann::json> open_cluster_file(const std::string& name, const std::string& hint = "") {

@@ -15,7 +15,7 @@ TopologyError::TopologyError(std::string source, std::string json_pointer, std::
 namespace api {
 
 void require_root(const std::string& verb, const std::string& why) {
-  if (geteuid() != 0) throw NotPermitted("`" + verb + "` " + why + " and needs root (sudo)");
+  if (geteuid() != 0) throw NotPermitted("`" + verb + "` " + why + " and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
 }
 
 }  // namespace api

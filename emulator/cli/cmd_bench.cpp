@@ -86,12 +86,15 @@ void add_bench_command(CLI::App& app) {
   cmd->add_flag("--compare-model", opts->compare_model, "after the run: measured vs the alpha-beta model's busbw per size, error %, projected real busbw");
   cmd->add_option("--wall-timeout", opts->timeout_s, "end the whole run after this many seconds")->check(CLI::PositiveNumber);
   cmd->allow_extras();
+  // The agents' flags are extras here, not the parent's: only --rootless belongs to scalelab.
+  cmd->fallthrough(false);
   cmd->callback([opts, cmd] {
-    if (geteuid() != 0) fail("`bench` enters network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`bench` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     BenchOptions options;
     options.collective = opts->collective;
     options.args = cmd->remaining();
-    if (opts->compare_model && opts->json.empty()) opts->json = std::string(runtime::kStateRoot) + "/" + opts->cluster + "/bench-last.json";
+    std::erase(options.args, std::string("--rootless"));
+    if (opts->compare_model && opts->json.empty()) opts->json = locations::state_root() + "/" + opts->cluster + "/bench-last.json";
     if (!opts->json.empty()) options.json_path = std::filesystem::absolute(opts->json).string();
     options.timeout = std::chrono::seconds(static_cast<long>(opts->timeout_s));
     // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.

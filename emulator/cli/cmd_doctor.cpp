@@ -8,9 +8,12 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/cli/rootless_mode.h"
+#include "emulator/locations/locations.h"
 #include "emulator/model/units.h"
 #include "emulator/netlink/capabilities.h"
 #include "emulator/runtime/capacity.h"
+#include "emulator/scenario/straggler.h"
 #include "emulator/vm/vm_probe.h"
 
 namespace scalelab::cli {
@@ -19,6 +22,11 @@ namespace {
 // cgroup layout decides how a straggler's CPU quota is set.
 nl::Capability probe_cgroups() {
   struct stat st;
+  if (locations::rootless()) {
+    if (auto delegated = scenario::delegated_cgroup(); !delegated.empty())
+      return {"cgroup-cpu", true, "delegated cgroup v2 " + delegated + " (SCALELAB_CGROUP)", false};
+    return {"cgroup-cpu", false, "rootless: no cgroup delegated to you (SCALELAB_CGROUP): straggler actions unavailable", false};
+  }
   if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) return {"cgroup-cpu", true, "cgroup v2 (cpu.max)", false};
   if (stat("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", &st) == 0) return {"cgroup-cpu", true, "cgroup v1 cpu controller (cpu.cfs_quota_us)", false};
   return {"cgroup-cpu", false, "no cgroup cpu controller found: straggler actions unavailable", false};
@@ -26,6 +34,8 @@ nl::Capability probe_cgroups() {
 
 const char* remedy(const std::string& name) {
   if (name == "netem") return "link latency/jitter/loss: use a kernel with CONFIG_NET_SCH_NETEM, or `scalelab vm -- …`";
+  if (name == "cgroup-cpu" && locations::rootless())
+    return "set SCALELAB_CGROUP to a cgroup v2 directory delegated to you (systemd-run --user --scope -p Delegate=yes), run as root, or `scalelab vm -- …`";
   if (name == "vm") return "install qemu-system-x86 (make deps) for `scalelab vm`";
   if (name == "rps") return "in-order delivery on multi-core machines: Linux >= 6.5 with CONFIG_RPS, or `scalelab vm -- …` (verbs over rxe may retry or fail without it)";
   if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";
@@ -41,7 +51,7 @@ void add_doctor_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "machine-readable output");
   cmd->add_flag("--capacity", *capacity, "also measure (about 3 s) what this machine pushes through veth, and store it for --dilation auto");
   cmd->callback([json, capacity] {
-    if (geteuid() != 0) fail("`doctor` probes the kernel by creating a scratch namespace and needs root (sudo)");
+    if (geteuid() != 0) fail("`doctor` probes the kernel by creating a scratch namespace and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     auto caps = nl::probe_kernel_capabilities();
     caps.items.push_back(probe_cgroups());
     auto vm = vm::probe_vm();
@@ -59,10 +69,10 @@ void add_doctor_command(CLI::App& app) {
       auto measured = runtime::measure_capacity(2.0, 2);
       runtime::store_capacity(measured);
       out["capacity"] = {{"veth_bps", measured.veth_bps}, {"streams", measured.streams}, {"seconds", measured.seconds},
-                         {"stored_in", runtime::kCapacityFile}};
+                         {"stored_in", locations::capacity_file()}};
       if (!*json)
         fmt::print("capacity: {} aggregate over {} veth TCP streams ({:.1f} s), stored in {} for `up --dilation auto`\n",
-                   model::format_bandwidth(measured.veth_bps), measured.streams, measured.seconds, runtime::kCapacityFile);
+                   model::format_bandwidth(measured.veth_bps), measured.streams, measured.seconds, locations::capacity_file());
     } else if (auto stored = runtime::load_capacity(); stored) {
       out["capacity"] = {{"veth_bps", stored->veth_bps}, {"measured_at", stored->measured_at}};
     }
@@ -70,6 +80,8 @@ void add_doctor_command(CLI::App& app) {
       fmt::print("{}\n", out.dump(2));
     } else {
       fmt::print("kernel {}\n", caps.kernel_release);
+      if (auto* rootless = RootlessMode::current(); rootless && rootless->holder())
+        fmt::print("rootless: user namespace held by pid {}, state in {}\n", rootless->holder()->pid, rootless->session().base());
       for (const auto& c : caps.items) {
         fmt::print("  {:<3} {:<13} {}\n", c.available ? "ok" : "NO", c.name, c.detail);
         if (!c.available) fmt::print("      → {}\n", remedy(c.name));

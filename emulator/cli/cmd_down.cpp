@@ -7,6 +7,7 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/cli/rootless_mode.h"
 #include "emulator/runtime/teardown.h"
 #include "scalelab/cluster.h"
 
@@ -17,7 +18,7 @@ void add_down_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("down", "Remove a cluster: its namespaces, links, qdiscs and processes");
   cmd->add_option("cluster", *name, "cluster name(s)")->required();
   cmd->callback([name] {
-    if (geteuid() != 0) fail("`down` removes network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`down` removes network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     for (const auto& cluster : *name) {
       auto report = scalelab::down(cluster);
       if (!report.found)
@@ -32,9 +33,12 @@ void add_down_command(CLI::App& app) {
 void add_clean_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("clean", "Remove every scalelab cluster and stray sl- namespace on this machine (after a crash too)");
   cmd->callback([] {
-    if (geteuid() != 0) fail("`clean` removes network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`clean` removes network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     auto report = runtime::clean();
-    fmt::print("clean: {} namespaces removed, {} processes stopped\n", report.removed_namespaces.size(), report.stopped_pids.size());
+    std::size_t stopped = report.stopped_pids.size();
+    // Rootless: the session's holder goes too, with anything left running in its user namespace.
+    if (auto* rootless = RootlessMode::current()) stopped += rootless->end_session();
+    fmt::print("clean: {} namespaces removed, {} processes stopped\n", report.removed_namespaces.size(), stopped);
   });
 }
 

@@ -23,7 +23,7 @@ void add_exec_command(CLI::App& app) {
   cmd->add_option("node", opts->node, "CLUSTER/NODE, or NODE when one cluster is up")->required();
   cmd->add_option("command", opts->command, "the command (after --)")->required();
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`exec` enters network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`exec` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     auto [cluster, node] = resolve_node_reference(opts->node);
     auto dir = runtime::ClusterDir::open(cluster);
     if (!dir) fail("no cluster named \"" + cluster + "\" is up");

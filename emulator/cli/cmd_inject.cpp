@@ -30,7 +30,7 @@ void add_inject_command(CLI::App& app) {
   cmd->add_option("--loss", opts->loss, "degrade: loss, e.g. 1% (needs netem)");
   cmd->add_option("--converge-after", opts->converge_after, "link/nic faults: reroute around them after this long (real time), as BGP would");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`inject` changes kernel state in the cluster's namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`inject` changes kernel state in the cluster's namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     const std::string& action = opts->action;
     FaultReport report;
     try {

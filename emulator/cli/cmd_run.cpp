@@ -45,7 +45,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--timeout", opts->timeout_s, "end every rank after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet,-q", opts->quiet, "do not stream the ranks' output");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`run` enters network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`run` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     RunOptions options;
     options.keep_output = false;
     options.on_line = [quiet = opts->quiet](int, const std::string& label, const std::string& line) {

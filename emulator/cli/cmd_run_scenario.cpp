@@ -27,10 +27,13 @@ void add_run_scenario_command(CLI::App& app) {
   cmd->callback([opts] {
     auto scenario = scenario::load_scenario(opts->file);
     if (opts->check) {
-      fmt::print("{}: {} steps, {} expectations — valid\n", opts->file, scenario.steps.size(), scenario.expectations.size());
+      const bool probe = geteuid() == 0;
+      scenario::check_scenario(scenario, probe);
+      fmt::print("{}: {} steps, {} expectations — valid{}\n", opts->file, scenario.steps.size(), scenario.expectations.size(),
+                 probe ? " on this kernel" : " (this kernel not checked: that needs root, or --rootless)");
       return;
     }
-    if (geteuid() != 0) fail("`run-scenario` builds a cluster and needs root (sudo)");
+    if (geteuid() != 0) fail("`run-scenario` builds a cluster and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     if (opts->report.empty()) opts->report = "out/" + scenario.name;
     scenario::RunResult result;
     try {

@@ -28,7 +28,7 @@ void add_up_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`up` creates network namespaces and needs root (sudo)");
+    if (geteuid() != 0) fail("`up` creates network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
     UpOptions options;
     options.require_netem = opts->require_netem;
     options.workers = opts->workers;

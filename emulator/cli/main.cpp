@@ -1,9 +1,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/cmd_vm.h"
 #include "emulator/cli/commands.h"
+#include "emulator/cli/rootless_mode.h"
 #include "emulator/job/job_spec.h"
 #include "emulator/model/topology.h"
 #include "emulator/scenario/scenario.h"
@@ -13,6 +16,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "scalelab 0.1.0");
   using namespace scalelab::cli;
+  // Joining a user namespace needs a single-threaded process: before anything starts threads.
+  std::unique_ptr<RootlessMode> rootless;
+  try {
+    rootless = RootlessMode::from_command_line(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "scalelab: --rootless: {}\n", e.what());
+    return 1;
+  }
+  bool rootless_flag = false;  // acted on above, before parsing
+  app.add_flag("--rootless", rootless_flag,
+               "work as a normal user: the cluster lives in a user namespace of yours, its state under "
+               "$XDG_RUNTIME_DIR/scalelab (also SCALELAB_ROOTLESS=1)");
+  // So that `scalelab up --rootless …` works as well as `scalelab --rootless up …`.
+  app.fallthrough();
   add_up_command(app);
   add_down_command(app);
   add_status_command(app);

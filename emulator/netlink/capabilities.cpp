@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "emulator/locations/locations.h"
 #include "emulator/netlink/error.h"
 #include "emulator/netlink/links.h"
 #include "emulator/netlink/qdiscs.h"
@@ -96,6 +97,10 @@ void probe_in_scratch_namespace(KernelCapabilities& caps) {
 
 Capability probe_rxe(const std::string& release) {
   Capability c{"rxe-in-netns", false, "", false};
+  if (locations::rootless()) {
+    c.detail = "rootless: rxe devices are added in the host's network namespace (rdma link add), which needs real root";
+    return c;
+  }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_RDMA);
   if (fd < 0) {
     c.detail = "no RDMA netlink (kernel built without CONFIG_INFINIBAND or ib_core not loadable)";

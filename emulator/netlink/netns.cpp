@@ -17,18 +17,19 @@
 namespace scalelab::nl {
 namespace {
 
-std::string path_of(const std::string& name) { return std::string(kNetnsRunDir) + "/" + name; }
+std::string path_of(const std::string& name) { return locations::netns_dir() + "/" + name; }
 
 // As iproute2 does: /run/netns is a shared mount point, so namespace mounts made here
 // propagate into mount namespaces created later (and into `ip netns exec`).
 void prepare_run_dir() {
   static std::once_flag once;
   std::call_once(once, [] {
-    mkdir(kNetnsRunDir, 0755);
-    if (mount("", kNetnsRunDir, "none", MS_SHARED | MS_REC, nullptr) == 0) return;
+    const char* dir = locations::netns_dir().c_str();
+    mkdir(dir, 0755);
+    if (mount("", dir, "none", MS_SHARED | MS_REC, nullptr) == 0) return;
     if (errno != EINVAL) return;
-    check_sys(mount(kNetnsRunDir, kNetnsRunDir, "none", MS_BIND | MS_REC, nullptr), "bind-mount /run/netns onto itself");
-    check_sys(mount("", kNetnsRunDir, "none", MS_SHARED | MS_REC, nullptr), "make /run/netns a shared mount");
+    check_sys(mount(dir, dir, "none", MS_BIND | MS_REC, nullptr), "bind-mount " + locations::netns_dir() + " onto itself");
+    check_sys(mount("", dir, "none", MS_SHARED | MS_REC, nullptr), "make " + locations::netns_dir() + " a shared mount");
   });
 }
 
@@ -101,7 +102,7 @@ bool named_netns_exists(const std::string& name) {
 
 std::vector<std::string> list_named_netns(const std::string& prefix) {
   std::vector<std::string> names;
-  if (DIR* dir = opendir(kNetnsRunDir)) {
+  if (DIR* dir = opendir(locations::netns_dir().c_str())) {
     while (dirent* e = readdir(dir)) {
       std::string n = e->d_name;
       if (n != "." && n != ".." && n.rfind(prefix, 0) == 0) names.push_back(n);

@@ -1,12 +1,13 @@
 #pragma once
 // Named network namespaces, bind-mounted under /run/netns exactly as `ip netns add` does, so
-// users can `ip netns exec` into them and they outlive the process that made them.
+// users can `ip netns exec` into them and they outlive the process that made them. A rootless
+// run keeps them in its own directory instead (locations::netns_dir()).
 #include <string>
 #include <vector>
 
-namespace scalelab::nl {
+#include "emulator/locations/locations.h"
 
-inline constexpr const char* kNetnsRunDir = "/run/netns";
+namespace scalelab::nl {
 
 // Owns an open namespace fd. When created here and not yet kept, the destructor removes the
 // namespace again, so a failed bring-up unwinds whatever it had made.

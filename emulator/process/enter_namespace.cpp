@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "emulator/locations/locations.h"
+
 namespace scalelab::process {
 
 namespace {
@@ -32,7 +34,7 @@ void write_all(const char* s) noexcept {
 }  // namespace
 
 NamespaceEntry::NamespaceEntry(std::string netns_name, NodeIdentity identity)
-    : name_(std::move(netns_name)), path_("/run/netns/" + name_), identity_(std::move(identity)) {}
+    : name_(std::move(netns_name)), path_(locations::netns_dir() + "/" + name_), identity_(std::move(identity)) {}
 
 const char* NamespaceEntry::enter() const noexcept {
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/locations/locations.h"
 #include "emulator/netlink/addresses.h"
 #include "emulator/netlink/links.h"
 #include "emulator/netlink/netns.h"
@@ -112,15 +113,17 @@ Capacity measure_capacity(double seconds, int streams) {
   return c;  // the pairs' destructors remove the scratch namespaces
 }
 
-void store_capacity(const Capacity& c, const std::string& path) {
+void store_capacity(const Capacity& c, const std::string& given) {
+  const std::string path = given.empty() ? locations::capacity_file() : given;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path) << nlohmann::json{{"veth_bps", c.veth_bps}, {"streams", c.streams}, {"seconds", c.seconds}, {"measured_at", c.measured_at}}.dump(2)
                       << "\n";
 }
 
-std::optional<Capacity> load_capacity(const std::string& path) {
+std::optional<Capacity> load_capacity(const std::string& given) {
+  const std::string path = given.empty() ? locations::capacity_file() : given;
   std::ifstream in(path);
-  if (!in) return std::nullopt;
+  if (!in) return given.empty() && locations::rootless() ? load_capacity(kSystemCapacityFile) : std::nullopt;
   try {
     auto j = nlohmann::json::parse(in);
     return Capacity{j.at("veth_bps"), j.value("streams", 0), j.value("seconds", 0.0), j.value("measured_at", "")};

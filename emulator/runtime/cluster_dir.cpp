@@ -15,12 +15,12 @@
 
 namespace scalelab::runtime {
 
-ClusterDir::ClusterDir(std::string cluster) : cluster_(std::move(cluster)), dir_(std::string(kStateRoot) + "/" + cluster_) {}
+ClusterDir::ClusterDir(std::string cluster) : cluster_(std::move(cluster)), dir_(locations::state_root() + "/" + cluster_) {}
 
 std::string ClusterDir::path(const std::string& file) const { return dir_ + "/" + file; }
 
 ClusterDir ClusterDir::claim(const std::string& cluster) {
-  mkdir(kStateRoot, 0755);
+  mkdir(locations::state_root().c_str(), 0755);
   ClusterDir dir(cluster);
   if (mkdir(dir.dir_.c_str(), 0755) == 0) return dir;
   if (errno != EEXIST) throw std::runtime_error("cannot create " + dir.dir_ + ": " + std::strerror(errno));
@@ -46,11 +46,11 @@ std::optional<ClusterDir> ClusterDir::open(const std::string& cluster) {
 
 std::vector<std::string> ClusterDir::list() {
   std::vector<std::string> names;
-  if (DIR* d = opendir(kStateRoot)) {
+  if (DIR* d = opendir(locations::state_root().c_str())) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
       // Clusters are directories; files beside them (host-neighbour-limits.json) are not.
-      if (n != "." && n != ".." && std::filesystem::is_directory(std::string(kStateRoot) + "/" + n)) names.push_back(n);
+      if (n != "." && n != ".." && std::filesystem::is_directory(locations::state_root() + "/" + n)) names.push_back(n);
     }
     closedir(d);
   }

@@ -1,5 +1,5 @@
 #pragma once
-// /run/scalelab/<cluster>/: the durable record of a cluster. `journal` lists every namespace
+// /run/scalelab/<cluster>/ (rootless: under locations::state_root()): the durable record of a cluster. `journal` lists every namespace
 // before it is created (the kernel objects inside a namespace die with it, so namespaces are
 // all that must be remembered); `state.json` says who is building it and how far it got.
 #include <nlohmann/json.hpp>
@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "emulator/locations/locations.h"
+
 namespace scalelab::runtime {
 
-inline constexpr const char* kStateRoot = "/run/scalelab";
 // The cluster's /etc/hosts view (plan/hosts_file.h), written at `up`, gone with the directory.
 inline constexpr const char* kHostsFile = "hosts";
 

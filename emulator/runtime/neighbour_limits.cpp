@@ -14,7 +14,7 @@ namespace scalelab::runtime {
 namespace {
 
 constexpr const char* kSysctlDir = "/proc/sys/net/ipv4/neigh/default/";
-const std::string kSavedFile = std::string(kStateRoot) + "/host-neighbour-limits.json";
+std::string saved_file() { return locations::state_root() + "/host-neighbour-limits.json"; }
 
 std::uint64_t read_value(const std::string& name) {
   std::ifstream f(kSysctlDir + name);
@@ -50,7 +50,7 @@ nlohmann::json to_json(const NeighbourLimits& l) {
 }
 
 std::optional<NeighbourLimits> saved_host_limits() {
-  std::ifstream in(kSavedFile);
+  std::ifstream in(saved_file());
   if (!in) return std::nullopt;
   auto saved = nlohmann::json::parse(in, nullptr, false);
   if (!saved.is_object()) return std::nullopt;
@@ -65,9 +65,17 @@ NeighbourLimits limits_for(std::uint64_t entries, const NeighbourLimits& current
           std::max(current.gc_thresh3, 4 * entries)};
 }
 
+std::optional<NeighbourLimits>& remembered() {
+  static std::optional<NeighbourLimits> limits;
+  return limits;
+}
+
 NeighbourLimits read_host_neighbour_limits() {
+  if (remembered()) return *remembered();
   return {read_value("gc_thresh1"), read_value("gc_thresh2"), read_value("gc_thresh3")};
 }
+
+void remember_host_neighbour_limits() { remembered() = read_host_neighbour_limits(); }
 
 std::optional<std::string> fit_host_neighbour_limits(const std::string& cluster, std::uint64_t cluster_entries) {
   std::uint64_t entries = cluster_entries;
@@ -82,10 +90,17 @@ std::optional<std::string> fit_host_neighbour_limits(const std::string& cluster,
   // Below thresh2 nothing is ever collected under pressure, so that is all the clusters need.
   const std::uint64_t needed = entries + saved.value_or(current).gc_thresh1;
   if (needed <= current.gc_thresh2) return std::nullopt;
+  if (locations::rootless())
+    throw std::runtime_error(fmt::format(
+        "cluster {} can make up to {} ARP entries ({} with the clusters already up and the host's own), more than the "
+        "host's neighbour table keeps (net.ipv4.neigh.default.gc_thresh2 = {}); raising that limit needs real root in "
+        "the host's network namespace, which a rootless run does not have: run it as root (sudo scalelab up …), or "
+        "inside `scalelab vm`, whose guest kernel has its own table",
+        cluster, cluster_entries, needed, current.gc_thresh2));
   const NeighbourLimits wanted = limits_for(needed, current);
   if (!saved) {
-    std::filesystem::create_directories(kStateRoot);
-    std::ofstream(kSavedFile) << to_json(current).dump() << "\n";
+    std::filesystem::create_directories(locations::state_root());
+    std::ofstream(saved_file()) << to_json(current).dump() << "\n";
   }
   write_limits(wanted, current);
   return fmt::format(
@@ -96,9 +111,10 @@ std::optional<std::string> fit_host_neighbour_limits(const std::string& cluster,
 }
 
 void restore_host_neighbour_limits_if_idle() {
-  if (!ClusterDir::list().empty() || !std::filesystem::exists(kSavedFile)) return;
+  if (locations::rootless()) return;  // it never raised them
+  if (!ClusterDir::list().empty() || !std::filesystem::exists(saved_file())) return;
   if (auto original = saved_host_limits()) write_limits(*original, read_host_neighbour_limits());
-  std::filesystem::remove(kSavedFile);
+  std::filesystem::remove(saved_file());
 }
 
 }  // namespace scalelab::runtime

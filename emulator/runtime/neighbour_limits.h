@@ -19,6 +19,9 @@ struct NeighbourLimits {
 NeighbourLimits limits_for(std::uint64_t entries, const NeighbourLimits& current);
 
 NeighbourLimits read_host_neighbour_limits();
+// The host's table exists in the host's network namespace only: a rootless command reads it
+// here, before it joins its session, and read_host_neighbour_limits() answers from then on.
+void remember_host_neighbour_limits();
 
 // Raises the host's limits for `cluster_entries` more entries on top of those of every other
 // cluster that is up (their state.json "neighbour_entries"). Returns what it changed, for the

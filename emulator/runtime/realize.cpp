@@ -1,3 +1,4 @@
+#include "emulator/locations/locations.h"
 #include "emulator/runtime/realize.h"
 
 #include <chrono>
@@ -210,6 +211,9 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
     warnings.push_back(describe_missing_netem(plan));
   }
   bool rxe = caps.has("rxe-in-netns") && options.rxe != RealizeOptions::Rxe::off;
+  if (options.rxe == RealizeOptions::Rxe::on && !rxe && locations::rootless())
+    throw std::runtime_error("--rxe on: soft-RoCE devices are made in the host's network namespace (rdma link add), which "
+                             "needs real root; a rootless run has TCP agents only: run as root, or use `scalelab vm -- …`");
   if (options.rxe == RealizeOptions::Rxe::on && !rxe)
     throw std::runtime_error("--rxe on: this kernel cannot run rxe in namespaces (" + caps.find("rxe-in-netns")->detail +
                              "); use `scalelab vm -- …`");

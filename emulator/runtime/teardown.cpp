@@ -24,7 +24,7 @@ ino_t netns_inode_of_pid(int pid) {
 
 ino_t netns_inode_of_name(const std::string& name) {
   struct stat st;
-  return stat((std::string(nl::kNetnsRunDir) + "/" + name).c_str(), &st) == 0 ? st.st_ino : 0;
+  return stat((locations::netns_dir() + "/" + name).c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "emulator/locations/locations.h"
 #include "emulator/model/units.h"
 #include "emulator/netlink/capabilities.h"
 #include "emulator/plan/plan.h"
@@ -133,6 +134,11 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
     if (step.action == "straggler" && !caps.has("cgroup-cpu") && !std::filesystem::exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") &&
         !std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers"))
       throw ScenarioError(s.source, step.json_pointer, "straggler needs a cgroup CPU controller (v1 cpu or v2), and none is mounted");
+    if (step.action == "straggler" && locations::rootless() && delegated_cgroup().empty())
+      throw ScenarioError(s.source, step.json_pointer,
+                          "straggler throttles a rank with a cgroup CPU quota, which a rootless run may set only in a cgroup "
+                          "delegated to you; set SCALELAB_CGROUP to a cgroup v2 directory of yours with the cpu controller "
+                          "(e.g. from `systemd-run --user --scope -p Delegate=yes`), run the drill as root, or in `scalelab vm`");
   }
   for (const auto& x : s.expectations)
     for (std::size_t k = 0; k < x.by.size(); ++k)
@@ -442,6 +448,11 @@ class Drill {
 };
 
 }  // namespace
+
+void check_scenario(const Scenario& scenario, bool probe_kernel) {
+  auto plan = plan::build_plan(load_topology(scenario));
+  if (probe_kernel) validate_against(scenario, plan, nl::probe_kernel_capabilities());
+}
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   auto topology = load_topology(scenario);

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#include "emulator/locations/locations.h"
 
 namespace scalelab::scenario {
 namespace {
@@ -23,12 +26,40 @@ void write_file(const std::string& path, const std::string& value) {
   if (!out) throw std::runtime_error("cannot write \"" + value + "\" to " + path);
 }
 
+// The cgroup v2 directory a process is in, from /proc/<pid>/cgroup's "0::/path" line.
+std::string cgroup_v2_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return "/sys/fs/cgroup" + line.substr(3);
+  return "";
+}
+
 }  // namespace
+
+std::string delegated_cgroup() {
+  const char* env = std::getenv("SCALELAB_CGROUP");
+  if (!env || !*env) return "";
+  std::ifstream controllers(std::string(env) + "/cgroup.controllers");
+  std::string c, all;
+  while (controllers >> c) all += " " + c + " ";
+  if (all.find(" cpu ") == std::string::npos) return "";
+  if (access((std::string(env) + "/cgroup.subtree_control").c_str(), W_OK) != 0) return "";
+  return env;
+}
 
 CpuQuota::CpuQuota(const std::string& name, pid_t pid, double percent) : pid_(pid) {
   constexpr long kPeriodUs = 100'000;
   long quota = static_cast<long>(kPeriodUs * percent / 100);
-  if (exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")) {
+  if (locations::rootless()) {
+    const std::string base = delegated_cgroup();
+    if (base.empty())
+      throw std::runtime_error("straggler: a rootless run needs SCALELAB_CGROUP, a cgroup v2 directory delegated to you with the cpu controller");
+    write_file(base + "/cgroup.subtree_control", "+cpu");
+    path_ = base + "/" + name;
+    parent_procs_ = cgroup_v2_of(pid) + "/cgroup.procs";
+    if (mkdir(path_.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error("cannot create cgroup " + path_ + ": " + std::strerror(errno));
+    write_file(path_ + "/cpu.max", std::to_string(quota) + " " + std::to_string(kPeriodUs));
+  } else if (exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")) {
     std::string base = "/sys/fs/cgroup/cpu/scalelab";
     mkdir(base.c_str(), 0755);
     path_ = base + "/" + name;

@@ -1,12 +1,17 @@
 #pragma once
 // A slow rank: its process confined to a share of one core through the CPU controller of
 // whichever cgroup version the machine mounts (v1 cpu.cfs_quota_us, or v2 cpu.max). Removed
-// again on release or destruction.
+// again on release or destruction. A rootless run may only use a cgroup v2 subtree delegated to
+// the user (SCALELAB_CGROUP), and returns the rank to the cgroup it came from.
 #include <sys/types.h>
 
 #include <string>
 
 namespace scalelab::scenario {
+
+// $SCALELAB_CGROUP when it names a cgroup v2 directory this process may write, with the cpu
+// controller available; "" otherwise.
+std::string delegated_cgroup();
 
 class CpuQuota {
  public:
@@ -19,7 +24,7 @@ class CpuQuota {
   const std::string& path() const { return path_; }
 
  private:
-  std::string path_, parent_procs_;
+  std::string path_, parent_procs_;  // parent_procs_: where the rank goes back to
   pid_t pid_;
 };
 

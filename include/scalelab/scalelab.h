@@ -5,3 +5,4 @@
 #include "scalelab/errors.h"
 #include "scalelab/fault.h"
 #include "scalelab/job.h"
+#include "scalelab/rootless.h"

@@ -19,14 +19,25 @@
 #include <string>
 
 #include "scalelab/cluster.h"
+#include "scalelab/errors.h"
+#include "scalelab/rootless.h"
 
 namespace scalelab {
 
 class ClusterTest : public ::testing::Test {
  protected:
-  // Needs root (network namespaces): without it every test of the fixture is skipped, saying so.
+  // Needs root (network namespaces), or SCALELAB_ROOTLESS=1 to work in the caller's rootless
+  // session (scalelab/rootless.h); without either every test of the fixture is skipped, saying so.
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "scalelab::ClusterTest needs root: it creates network namespaces";
+    if (geteuid() == 0 || in_rootless_session()) return;
+    const char* rootless = std::getenv("SCALELAB_ROOTLESS");
+    if (!rootless || std::string(rootless) != "1")
+      GTEST_SKIP() << "scalelab::ClusterTest needs root, or SCALELAB_ROOTLESS=1 (a user namespace of your own)";
+    try {
+      enter_rootless_session();
+    } catch (const NotPermitted& e) {
+      GTEST_SKIP() << "scalelab::ClusterTest: SCALELAB_ROOTLESS=1, but " << e.what();
+    }
   }
 
   // Brings the topology up as "<prefix>-<pid>-<n>". The reference stays valid until TearDown.

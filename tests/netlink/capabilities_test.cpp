@@ -17,7 +17,7 @@ namespace {
 
 std::set<std::string> run_netns_entries() {
   std::set<std::string> names;
-  if (DIR* d = opendir(kNetnsRunDir)) {
+  if (DIR* d = opendir(locations::netns_dir().c_str())) {
     while (dirent* e = readdir(d))
       if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.insert(e->d_name);
     closedir(d);

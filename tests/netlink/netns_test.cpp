@@ -21,7 +21,7 @@ using test::inode_of_fd;
 using test::inode_of_path;
 using test::thread_netns_inode;
 
-std::string run_path(const std::string& name) { return std::string(kNetnsRunDir) + "/" + name; }
+std::string run_path(const std::string& name) { return locations::netns_dir() + "/" + name; }
 
 class NamedNetnsTest : public test::NetnsTest {};
 

@@ -24,7 +24,7 @@ namespace {
 
 bool cluster_dir_exists(const std::string& cluster) {
   struct stat st;
-  return stat((std::string(runtime::kStateRoot) + "/" + cluster).c_str(), &st) == 0;
+  return stat((locations::state_root() + "/" + cluster).c_str(), &st) == 0;
 }
 
 // A copy of a shipped topology under a fresh name, as a file the CLI can read.

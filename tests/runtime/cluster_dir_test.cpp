@@ -40,7 +40,7 @@ TEST_F(ClusterDirTest, ClaimCreatesTheDirectory) {
   std::string name = new_cluster_name();
   ClusterDir dir = ClusterDir::claim(name);
   EXPECT_EQ(dir.cluster(), name);
-  const std::string root = std::string(kStateRoot) + "/" + name;
+  const std::string root = locations::state_root() + "/" + name;
   EXPECT_TRUE(test::is_directory(root));
   EXPECT_EQ(dir.path("journal"), root + "/journal");
   EXPECT_EQ(dir.path("state.json"), root + "/state.json");
@@ -215,7 +215,7 @@ TEST_F(ClusterDirTest, RemoveDeletesTheWholeDirectoryAndFreesTheName) {
   dir.write_json("state.json", {{"state", "up"}});
   std::ofstream(dir.path("pids")) << "1\n";
   dir.remove();
-  EXPECT_FALSE(test::is_directory(std::string(kStateRoot) + "/" + name));
+  EXPECT_FALSE(test::is_directory(locations::state_root() + "/" + name));
   EXPECT_FALSE(ClusterDir::open(name));
   EXPECT_NO_THROW(dir.remove()) << "removing twice is harmless";
   EXPECT_NO_THROW(ClusterDir::claim(name)) << "the name is free again";

@@ -22,7 +22,7 @@
 
 #define SL_REQUIRE_ROOT()                                                                                 \
   do {                                                                                                     \
-    if (geteuid() != 0) GTEST_SKIP() << "needs root: writes " << scalelab::runtime::kStateRoot             \
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: writes " << scalelab::locations::state_root()             \
                                      << " and creates network namespaces (run the tests as root)";         \
   } while (0)
 

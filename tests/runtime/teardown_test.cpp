@@ -54,7 +54,7 @@ TEST_F(TeardownTest, DownRemovesJournaledNamespacesAndTheDirectory) {
   EXPECT_FALSE(nl::named_netns_exists(n1));
   EXPECT_FALSE(nl::named_netns_exists(n2));
   EXPECT_FALSE(ClusterDir::open(cluster));
-  EXPECT_FALSE(test::is_directory(std::string(kStateRoot) + "/" + cluster));
+  EXPECT_FALSE(test::is_directory(locations::state_root() + "/" + cluster));
 }
 
 TEST_F(TeardownTest, DownIsIdempotent) {
@@ -182,7 +182,7 @@ std::string clean_in_private_mount_namespace(const std::string& stray, const std
   };
   if (unshare(CLONE_NEWNS) < 0) return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return std::string("make / private: ") + std::strerror(errno);
-  for (const char* dir : {nl::kNetnsRunDir, kStateRoot}) {
+  for (const char* dir : {locations::netns_dir().c_str(), locations::state_root().c_str()}) {
     mkdir(dir, 0755);
     if (mount("tmpfs", dir, "tmpfs", 0, "mode=0755") < 0) return std::string("tmpfs on ") + dir + ": " + std::strerror(errno);
   }
