@@ -9,8 +9,8 @@ std::pair<std::string, std::string> resolve_node_reference(const std::string& re
   if (slash != std::string::npos) return {reference.substr(0, slash), reference.substr(slash + 1)};
   auto clusters = runtime::ClusterDir::list();
   if (clusters.size() == 1) return {clusters.front(), reference};
-  if (clusters.empty()) fail("no cluster is up; name the node as CLUSTER/NODE after `scalelab up FILE`");
-  fail(fmt::format("{} clusters are up; name the node as CLUSTER/NODE, e.g. {}/{}", clusters.size(), clusters.front(), reference));
+  if (clusters.empty()) fail_as("not_found", "no cluster is up; name the node as CLUSTER/NODE after `scalelab up FILE`");
+  fail_as("not_found", fmt::format("{} clusters are up; name the node as CLUSTER/NODE, e.g. {}/{}", clusters.size(), clusters.front(), reference));
 }
 
 }  // namespace scalelab::cli

@@ -36,12 +36,12 @@ void add_run_scenario_command(CLI::App& app) {
     try {
       result = scenario::run_scenario(scenario, {opts->report, opts->keep, opts->verbose});
     } catch (const runtime::ClusterExists& e) {
-      fail(e.what());
+      fail_as("cluster_exists", e.what());
     }
     fmt::print("scenario {} on cluster {}\n{}", scenario.name, result.cluster, scenario::verdict_table(result));
     fmt::print("report: {}/ (events.jsonl, verdict.json, trace.json, report.html, agents.log)\n", opts->report);
-    if (result.interrupted) fail("interrupted; the cluster and the workload were removed", 130);
-    if (!result.passed) fail("at least one expectation failed", 1);
+    if (result.interrupted) fail_as("scenario_run", "interrupted; the cluster and the workload were removed", 130);
+    if (!result.passed) fail_as("scenario_run", "at least one expectation failed", 1);
   });
 }
 
