@@ -4,7 +4,7 @@
     with scalelab.Cluster("tiny.json") as c:          # up now, down at the end of the block
         c.inject("link_down", "rail:1")
         assert c.status()["links"]["gpu1:nic0"]["state"] == "down"
-        assert c.run(["sh", "-c", "exit $RANK"]).wait(30).failed_ranks() == [1, 2, 3]
+        assert c.run(["sh", "-c", "[ $RANK = 1 ] && exit 3; exec sleep 30"]).wait(30).failed_ranks() == [1]
 
 pytest picks up the `scalelab_cluster` fixture from scalelab.pytest_plugin (see docs/python.md).
 """
