@@ -26,3 +26,17 @@ if(TARGET scalelab-job-agent)
   install(TARGETS scalelab-job-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/topologies ${PROJECT_SOURCE_DIR}/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab)
+
+# The Python package (python/scalelab: a layer over the CLI's JSON, docs/python.md) and its
+# dist-info, whose entry_points.txt registers the pytest plugin: with the .deb installed, Debian's
+# python3 imports `scalelab` and pytest offers the `scalelab_cluster` fixture. Relative to the
+# prefix: /usr/lib/python3/dist-packages in the .deb (CPACK_PACKAGING_INSTALL_PREFIX /usr).
+set(SCALELAB_PYTHON_DIR lib/python3/dist-packages CACHE STRING "where the scalelab Python package is installed (relative: under the prefix)")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/scalelab DESTINATION ${SCALELAB_PYTHON_DIR}
+  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+set(scalelab_dist_info ${PROJECT_BINARY_DIR}/python/scalelab-${PROJECT_VERSION}.dist-info)
+configure_file(${PROJECT_SOURCE_DIR}/python/dist-info/METADATA.in ${scalelab_dist_info}/METADATA @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/python/dist-info/entry_points.txt ${scalelab_dist_info}/entry_points.txt COPYONLY)
+configure_file(${PROJECT_SOURCE_DIR}/python/dist-info/top_level.txt ${scalelab_dist_info}/top_level.txt COPYONLY)
+file(WRITE ${scalelab_dist_info}/INSTALLER "cmake\n")
+install(DIRECTORY ${scalelab_dist_info} DESTINATION ${SCALELAB_PYTHON_DIR})

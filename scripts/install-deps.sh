@@ -19,6 +19,8 @@ packages=(
   iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc chromium
   # benches: peers measured in the same run; PyTorch (gloo) for examples/torch and its tests
   mininet bridge-utils openmpi-bin libopenmpi-dev python3-torch
+  # tests/python (the Python package and its pytest plugin; yaml for the CI example)
+  python3-pytest python3-yaml
   # kernel-VM tier
   qemu-system-x86 busybox-static zstd xz-utils cpio kmod dpkg-dev
 )

@@ -5,15 +5,39 @@
 #include <string>
 #include <utility>
 
+#include "emulator/cli/error_report.h"
+
 namespace scalelab::cli {
 
-// Thrown by verbs to end the program with a message on stderr and an exit status.
+// Thrown by verbs to end the program with a message on stderr and an exit status; `report`
+// carries the kind (and file/pointer) that SCALELAB_ERRORS=json prints (error_report.h).
 struct CliFailure {
   std::string message;
   int status = 1;
+  ErrorReport report;
 };
 
-[[noreturn]] inline void fail(std::string message, int status = 1) { throw CliFailure{std::move(message), status}; }
+// kind: see ErrorReport; "error" when nothing more precise applies.
+[[noreturn]] inline void fail_as(std::string kind, std::string message, int status = 1) {
+  ErrorReport report;
+  report.kind = std::move(kind);
+  report.message = message;
+  report.fix = fix_of(message);
+  report.status = status;
+  throw CliFailure{std::move(message), status, std::move(report)};
+}
+[[noreturn]] inline void fail(std::string message, int status = 1) { fail_as("error", std::move(message), status); }
+// An error located in a file (TopologyError, JobError): the parts kept apart for JSON.
+[[noreturn]] inline void fail_located(std::string kind, std::string file, std::string pointer, const std::string& message,
+                                      std::string trailer, int status = 1) {
+  ErrorReport report{std::move(kind), std::move(file), std::move(pointer), message, fix_of(message), std::move(trailer), "", status};
+  std::string text = error_text(report);
+  throw CliFailure{std::move(text), status, std::move(report)};
+}
+
+// Verbs that make or enter namespaces: root, or a rootless session (where the caller is root
+// of its own user namespace).
+void require_root(const std::string& verb, const std::string& why);
 
 // "h100x2/gpu3" → {"h100x2", "gpu3"}; a bare "gpu3" works when exactly one cluster is up.
 std::pair<std::string, std::string> resolve_node_reference(const std::string& reference);

@@ -89,7 +89,7 @@ void add_bench_command(CLI::App& app) {
   // The agents' flags are extras here, not the parent's: only --rootless belongs to scalelab.
   cmd->fallthrough(false);
   cmd->callback([opts, cmd] {
-    if (geteuid() != 0) fail("`bench` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("bench", "enters network namespaces");
     BenchOptions options;
     options.collective = opts->collective;
     options.args = cmd->remaining();
@@ -110,11 +110,11 @@ void add_bench_command(CLI::App& app) {
       Cluster::attach(opts->cluster).bench(options);
     } catch (const BenchError& e) {
       for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
-      if (e.result().timed_out) fail(fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
+      if (e.result().timed_out) fail_as("bench", fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
       const auto* first = e.result().first_failure();
-      fail(e.what(), first && first->status > 0 && first->status < 126 ? first->status : 1);
+      fail_as("bench", e.what(), first && first->status > 0 && first->status < 126 ? first->status : 1);
     } catch (const NotFound& e) {
-      fail(e.what());
+      fail_as("not_found", e.what());
     }
     for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
     if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, options.json_path);

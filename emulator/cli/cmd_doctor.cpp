@@ -51,7 +51,7 @@ void add_doctor_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "machine-readable output");
   cmd->add_flag("--capacity", *capacity, "also measure (about 3 s) what this machine pushes through veth, and store it for --dilation auto");
   cmd->callback([json, capacity] {
-    if (geteuid() != 0) fail("`doctor` probes the kernel by creating a scratch namespace and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("doctor", "probes the kernel by creating a scratch namespace");
     auto caps = nl::probe_kernel_capabilities();
     caps.items.push_back(probe_cgroups());
     auto vm = vm::probe_vm();

@@ -15,13 +15,19 @@ namespace scalelab::cli {
 
 void add_down_command(CLI::App& app) {
   auto name = std::make_shared<std::vector<std::string>>();
+  auto json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("down", "Remove a cluster: its namespaces, links, qdiscs and processes");
   cmd->add_option("cluster", *name, "cluster name(s)")->required();
-  cmd->callback([name] {
-    if (geteuid() != 0) fail("`down` removes network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+  cmd->add_flag("--json", *json, "print one JSON object per cluster: found, namespaces_removed, processes_stopped");
+  cmd->callback([name, json] {
+    require_root("down", "removes network namespaces");
     for (const auto& cluster : *name) {
       auto report = scalelab::down(cluster);
-      if (!report.found)
+      if (*json)
+        fmt::print("{}\n", nlohmann::json{{"cluster", cluster}, {"found", report.found}, {"namespaces_removed", report.namespaces_removed},
+                                           {"processes_stopped", report.processes_stopped}}
+                               .dump());
+      else if (!report.found)
         fmt::print("cluster {} is not up (nothing to do)\n", cluster);
       else
         fmt::print("cluster {} down: {} namespaces removed, {} processes stopped\n", cluster, report.namespaces_removed,
@@ -33,7 +39,7 @@ void add_down_command(CLI::App& app) {
 void add_clean_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("clean", "Remove every scalelab cluster and stray sl- namespace on this machine (after a crash too)");
   cmd->callback([] {
-    if (geteuid() != 0) fail("`clean` removes network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("clean", "removes network namespaces");
     auto report = runtime::clean();
     std::size_t stopped = report.stopped_pids.size();
     // Rootless: the session's holder goes too, with anything left running in its user namespace.

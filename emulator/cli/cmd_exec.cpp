@@ -23,17 +23,17 @@ void add_exec_command(CLI::App& app) {
   cmd->add_option("node", opts->node, "CLUSTER/NODE, or NODE when one cluster is up")->required();
   cmd->add_option("command", opts->command, "the command (after --)")->required();
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`exec` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("exec", "enters network namespaces");
     auto [cluster, node] = resolve_node_reference(opts->node);
     auto dir = runtime::ClusterDir::open(cluster);
-    if (!dir) fail("no cluster named \"" + cluster + "\" is up");
+    if (!dir) fail_as("not_found", "no cluster named \"" + cluster + "\" is up");
     // The journal names every namespace of the cluster, one short line each: `run` and `bench`
     // start one exec per rank, and parsing plan.json instead (megabytes at 1024 GPUs) dominated
     // their launch time.
     const std::string netns = plan::netns_name(cluster, node);
     const auto journaled = dir->journaled_netns();
     if (std::find(journaled.begin(), journaled.end(), netns) == journaled.end())
-      fail(fmt::format("cluster {} has no node \"{}\" (scalelab status {} lists them)", cluster, node, cluster));
+      fail_as("not_found", fmt::format("cluster {} has no node \"{}\" (scalelab status {} lists them)", cluster, node, cluster));
     setenv("SCALELAB_CLUSTER", cluster.c_str(), 1);
     setenv("SCALELAB_NODE", node.c_str(), 1);
     setenv("SCALELAB_CLUSTER_FILE", dir->path("cluster.json").c_str(), 1);

@@ -14,6 +14,7 @@ namespace scalelab::cli {
 void add_inject_command(CLI::App& app) {
   struct Options {
     std::string cluster, action, target, rate, delay, jitter, loss, converge_after = "0us";
+    bool json = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("inject", "Apply one fault to a live cluster by hand (figures in real-hardware units, dilated like the topology)");
@@ -29,14 +30,22 @@ void add_inject_command(CLI::App& app) {
   cmd->add_option("--jitter", opts->jitter, "degrade: jitter (needs netem)");
   cmd->add_option("--loss", opts->loss, "degrade: loss, e.g. 1% (needs netem)");
   cmd->add_option("--converge-after", opts->converge_after, "link/nic faults: reroute around them after this long (real time), as BGP would");
+  cmd->add_flag("--json", opts->json, "print what changed as JSON");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`inject` changes kernel state in the cluster's namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("inject", "changes kernel state in the cluster's namespaces");
     const std::string& action = opts->action;
     FaultReport report;
     try {
       report = Cluster::attach(opts->cluster).inject({action, opts->target, opts->rate, opts->delay, opts->jitter, opts->loss, opts->converge_after});
     } catch (const FaultError& e) {
-      fail(e.what());
+      fail_as("fault", e.what());
+    }
+    if (opts->json) {
+      nlohmann::json j = {{"cluster", opts->cluster}, {"action", action}, {"target", opts->target}, {"links", report.links},
+                          {"nics", report.nics},      {"rxe", report.rxe},  {"side_a", report.side_a}, {"side_b", report.side_b}};
+      j["rerouted"] = report.rerouted ? nlohmann::json(*report.rerouted) : nlohmann::json(nullptr);
+      j["rate_bps"] = report.rate_bps ? nlohmann::json(*report.rate_bps) : nlohmann::json(nullptr);
+      return fmt::print("{}\n", j.dump(2));
     }
     if (action == "link_down" || action == "link_up") {
       for (const auto& link : report.links) fmt::print("{} {}\n", action, link);

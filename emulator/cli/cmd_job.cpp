@@ -128,7 +128,7 @@ void add_job_command(CLI::App& app) {
   cmd->add_option("--wall-timeout", opts->wall_timeout_s, "end the whole job after this many seconds")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--compare-model", opts->compare_model, "after the run: measured against the job model, step and phase by phase");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`job` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("job", "enters network namespaces");
     const auto spec = job::load_job(opts->job);
     catch_interrupts();
     std::optional<ClusterForJob> owned;

@@ -3,7 +3,11 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -28,6 +32,55 @@ std::string faults_in_force(const std::string& cluster) {
   }
 }
 
+// SIGINT/SIGTERM while the ranks run: passed on to every rank as SIGTERM, so that a caller who
+// ends `scalelab run` (python/scalelab's Job.kill()) ends the ranks and still gets the result.
+// The handler only reads what was stored before it was installed (async-signal-safe).
+std::vector<pid_t> g_rank_pids;
+std::atomic<int> g_interrupt_signal{0};
+std::atomic<long long> g_interrupted_at_ns{0};  // CLOCK_MONOTONIC, as steady_clock on Linux
+
+extern "C" void on_run_interrupt(int sig) {
+  if (g_interrupt_signal.exchange(sig) != 0) return;
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  g_interrupted_at_ns = static_cast<long long>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  for (pid_t pid : g_rank_pids) ::kill(pid, SIGTERM);
+}
+
+void forward_interrupts_to(std::vector<pid_t> pids) {
+  g_rank_pids = std::move(pids);
+  struct sigaction sa {};
+  sa.sa_handler = on_run_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// `run --json`: every rank's exit status and output; a rank that ended after an interrupt counts
+// as stopped (the job ended it), as a rank ended by the deadline does.
+nlohmann::json result_json(const std::string& cluster, const JobResult& result) {
+  const long long interrupted_at = g_interrupted_at_ns;
+  nlohmann::json ranks = nlohmann::json::array();
+  std::vector<int> failed, stopped;
+  for (const auto& r : result.ranks) {
+    const long long ended = std::chrono::duration_cast<std::chrono::nanoseconds>(r.ended.time_since_epoch()).count();
+    const bool was_stopped = r.stopped || (interrupted_at != 0 && r.status != 0 && ended >= interrupted_at);
+    if (was_stopped) stopped.push_back(r.rank);
+    else if (r.status != 0) failed.push_back(r.rank);
+    ranks.push_back({{"rank", r.rank}, {"node", r.node}, {"label", r.label}, {"pid", r.pid}, {"status", r.status},
+                     {"stopped", was_stopped}, {"output", r.output}});
+  }
+  const auto* first = result.first_failure();
+  const bool first_counts = first && std::find(failed.begin(), failed.end(), first->rank) != failed.end();
+  return {{"cluster", cluster},
+          {"ok", result.ok() && interrupted_at == 0},
+          {"timed_out", result.timed_out},
+          {"interrupted", interrupted_at != 0},
+          {"failed_ranks", failed},
+          {"stopped_ranks", stopped},
+          {"first_failure", first_counts ? nlohmann::json(first->rank) : nlohmann::json(nullptr)},
+          {"ranks", ranks}};
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app) {
@@ -35,7 +88,7 @@ void add_run_command(CLI::App& app) {
     std::string cluster;
     std::vector<std::string> command;
     double timeout_s = 0;
-    bool quiet = false;
+    bool quiet = false, json = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a command once per GPU, inside each GPU's namespace, torchrun-style: "
@@ -44,27 +97,33 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("command", opts->command, "the command (after --)")->required();
   cmd->add_option("--timeout", opts->timeout_s, "end every rank after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet,-q", opts->quiet, "do not stream the ranks' output");
+  cmd->add_flag("--json", opts->json, "print every rank's exit status and output as JSON at the end, instead of streaming it");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`run` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("run", "enters network namespaces");
     RunOptions options;
-    options.keep_output = false;
-    options.on_line = [quiet = opts->quiet](int, const std::string& label, const std::string& line) {
+    options.keep_output = opts->json;
+    options.on_line = [quiet = opts->quiet || opts->json](int, const std::string& label, const std::string& line) {
       if (!quiet) fmt::print("[{}] {}\n", label, line);
     };
     std::optional<Job> job;
     try {
       job.emplace(Cluster::attach(opts->cluster).run(opts->command, std::move(options)));
     } catch (const NotFound& e) {
-      fail(e.what());
+      fail_as("not_found", e.what());
+    } catch (const LaunchError& e) {
+      fail_as("launch", e.what());
     }
+    forward_interrupts_to(job->pids());
     std::optional<std::chrono::milliseconds> timeout;
     if (opts->timeout_s > 0) timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(opts->timeout_s));
     const auto& result = job->wait(timeout);
+    if (opts->json) fmt::print("{}\n", result_json(opts->cluster, result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (int sig = g_interrupt_signal) fail_as("run", fmt::format("interrupted (signal {}); every rank was stopped", sig), 128 + sig);
     if (result.ok()) return;
     const std::size_t stopped = result.stopped_ranks().size();
-    if (result.timed_out) fail(fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
+    if (result.timed_out) fail_as("run", fmt::format("timed out after {} s; {} ranks were stopped", opts->timeout_s, stopped));
     const auto* first = result.first_failure();
-    fail(fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",
+    fail_as("run", fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",
                      first ? first->status : -1, stopped, faults_in_force(opts->cluster)),
          first && first->status > 0 && first->status < 126 ? first->status : 1);
   });

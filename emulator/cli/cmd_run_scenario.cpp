@@ -23,28 +23,27 @@ void add_run_scenario_command(CLI::App& app) {
   cmd->add_option("--report", opts->report, "report directory (default: out/<scenario name>)");
   cmd->add_flag("--keep", opts->keep, "leave the cluster up afterwards (scalelab down NAME removes it)");
   cmd->add_flag("--verbose,-v", opts->verbose, "stream the workload's output");
-  cmd->add_flag("--check", opts->check, "only validate the scenario against its topology and this kernel; touch nothing");
+  cmd->add_flag("--check", opts->check, "only validate the scenario and its targets against its topology; touch nothing (no root needed)");
   cmd->callback([opts] {
     auto scenario = scenario::load_scenario(opts->file);
     if (opts->check) {
-      const bool probe = geteuid() == 0;
-      scenario::check_scenario(scenario, probe);
-      fmt::print("{}: {} steps, {} expectations — valid{}\n", opts->file, scenario.steps.size(), scenario.expectations.size(),
-                 probe ? " on this kernel" : " (this kernel not checked: that needs root, or --rootless)");
+      scenario::check_scenario(scenario);
+      fmt::print("{}: {} steps, {} expectations — valid against its topology (this kernel is checked when the drill runs)\n",
+                 opts->file, scenario.steps.size(), scenario.expectations.size());
       return;
     }
-    if (geteuid() != 0) fail("`run-scenario` builds a cluster and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("run-scenario", "builds a cluster");
     if (opts->report.empty()) opts->report = "out/" + scenario.name;
     scenario::RunResult result;
     try {
       result = scenario::run_scenario(scenario, {opts->report, opts->keep, opts->verbose});
     } catch (const runtime::ClusterExists& e) {
-      fail(e.what());
+      fail_as("cluster_exists", e.what());
     }
     fmt::print("scenario {} on cluster {}\n{}", scenario.name, result.cluster, scenario::verdict_table(result));
     fmt::print("report: {}/ (events.jsonl, verdict.json, trace.json, report.html, agents.log)\n", opts->report);
-    if (result.interrupted) fail("interrupted; the cluster and the workload were removed", 130);
-    if (!result.passed) fail("at least one expectation failed", 1);
+    if (result.interrupted) fail_as("scenario_run", "interrupted; the cluster and the workload were removed", 130);
+    if (!result.passed) fail_as("scenario_run", "at least one expectation failed", 1);
   });
 }
 

@@ -35,6 +35,8 @@ void add_status_command(CLI::App& app) {
     nlohmann::json status;
     try {
       status = Cluster::attach(opts->cluster).status();
+    } catch (const NotFound& e) {
+      fail_as("not_found", e.what());
     } catch (const scalelab::Error& e) {
       fail(e.what());
     }

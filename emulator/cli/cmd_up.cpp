@@ -13,7 +13,7 @@ namespace scalelab::cli {
 
 void add_up_command(CLI::App& app) {
   struct Options {
-    std::string file, dilation;
+    std::string file, dilation, name;
     bool require_netem = false, json = false;
     std::size_t workers = 4;
     std::string rxe = "auto";
@@ -26,12 +26,14 @@ void add_up_command(CLI::App& app) {
   cmd->add_option("--workers", opts->workers, "parallel netlink workers")->check(CLI::Range(1, 64));
   cmd->add_option("--rxe", opts->rxe, "soft-RoCE devices on GPU interfaces: auto (when the kernel can), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd->add_option("--name", opts->name, "name the cluster instead of the file's \"name\" ([a-z0-9][a-z0-9-]{0,23})");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->callback([opts] {
-    if (geteuid() != 0) fail("`up` creates network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
+    require_root("up", "creates network namespaces");
     UpOptions options;
     options.require_netem = opts->require_netem;
     options.workers = opts->workers;
+    if (!opts->name.empty()) options.name = opts->name;
     options.rxe = opts->rxe == "on" ? UpOptions::Rxe::on : opts->rxe == "off" ? UpOptions::Rxe::off : UpOptions::Rxe::auto_;
     options.on_progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
     if (!opts->dilation.empty() && opts->dilation != "auto") {
@@ -50,13 +52,13 @@ void add_up_command(CLI::App& app) {
     try {
       cluster.emplace(Cluster::up(opts->file, options));
     } catch (const TopologyError& e) {
-      fail(std::string(e.what()) + "\nnothing was created.");
+      fail_located("topology", e.source(), e.json_pointer(), e.message(), "nothing was created.");
     } catch (const ClusterExists& e) {
-      fail(e.what());
+      fail_as("cluster_exists", e.what());
     } catch (const BringUpError& e) {
-      fail(e.what());
+      fail_as("bring_up", e.what());
     } catch (const NotPermitted& e) {
-      fail(e.what());
+      fail_as("not_permitted", e.what());
     }
     // The cluster outlives this command: `down` ends it, not the end of `up`.
     cluster->release();

@@ -6,6 +6,7 @@
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/cmd_vm.h"
 #include "emulator/cli/commands.h"
+#include "emulator/cli/error_report.h"
 #include "emulator/cli/rootless_mode.h"
 #include "emulator/job/job_spec.h"
 #include "emulator/model/topology.h"
@@ -21,8 +22,7 @@ int main(int argc, char** argv) {
   try {
     rootless = RootlessMode::from_command_line(argc, argv);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "scalelab: --rootless: {}\n", e.what());
-    return 1;
+    return print_error({"not_permitted", "", "", std::string("--rootless: ") + e.what(), fix_of(e.what()), "", "", 1});
   }
   bool rootless_flag = false;  // acted on above, before parsing
   app.add_flag("--rootless", rootless_flag,
@@ -48,22 +48,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help, --version and a verb's own exit status (CLI::RuntimeError) are not usage errors.
+    if (!json_errors_requested() || e.get_exit_code() == 0 || e.get_name() == "RuntimeError") return app.exit(e);
+    return print_error({"usage", "", "", e.what(), "see `scalelab --help`", "", "", e.get_exit_code()});
   } catch (const CliFailure& f) {
-    fmt::print(stderr, "scalelab: {}\n", f.message);
-    return f.status;
+    return print_error(f.report);
   } catch (const scalelab::scenario::ScenarioError& e) {
-    fmt::print(stderr, "scalelab: {}\nnothing was started.\n", e.what());
-    return 1;
+    auto report = located_error("scenario", e.what());
+    report.trailer = "nothing was started.";
+    return print_error(report);
   } catch (const scalelab::job::JobError& e) {
-    fmt::print(stderr, "scalelab: {}\nnothing was started.\n", e.what());
-    return 1;
+    return print_error({"job", e.source(), e.json_pointer(), e.message(), fix_of(e.message()), "nothing was started.", e.what(), 1});
   } catch (const scalelab::model::TopologyError& e) {
-    fmt::print(stderr, "scalelab: {}\nnothing was created.\n", e.what());
-    return 1;
+    return print_error({"topology", e.source(), e.json_pointer(), e.message(), fix_of(e.message()), "nothing was created.", e.what(), 1});
   } catch (const std::exception& e) {
-    fmt::print(stderr, "scalelab: {}\n", e.what());
-    return 1;
+    return print_error({"error", "", "", e.what(), fix_of(e.what()), "", "", 1});
   }
   return 0;
 }

@@ -27,9 +27,9 @@ struct RunResult {
 // Validates everything (targets, units, kernel features) before touching the kernel; throws
 // ScenarioError naming file and JSON pointer.
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
-// What run_scenario checks before it builds anything: the targets against the topology's plan,
-// and (probe_kernel: needs root, or a rootless session) the actions against this kernel.
-void check_scenario(const Scenario& scenario, bool probe_kernel);
+// What run_scenario checks before it builds anything, but this kernel: the topology, and every
+// target and selector against its plan. Needs no root.
+void check_scenario(const Scenario& scenario);
 
 std::string verdict_table(const RunResult& result);
 

@@ -107,7 +107,7 @@ sl run-scenario --rootless "$tmp/scenarios/rail-flap-during-allreduce.json" --re
 echo "== refusals name the alternative"
 if sl up --rootless "$tmp/topologies/tiny.json" --rxe on > "$tmp/rxe.txt" 2>&1; then fail "--rxe on was accepted rootless"; fi
 grep -q "scalelab vm" "$tmp/rxe.txt" || { cat "$tmp/rxe.txt"; fail "the rxe refusal does not name scalelab vm"; }
-if sl run-scenario --rootless --check "$tmp/scenarios/straggler.json" > "$tmp/straggler.txt" 2>&1; then fail "a straggler drill was accepted without a delegated cgroup"; fi
+if sl run-scenario --rootless "$tmp/scenarios/straggler.json" --report "$tmp/work/straggler" > "$tmp/straggler.txt" 2>&1; then fail "a straggler drill was accepted without a delegated cgroup"; fi
 grep -q "SCALELAB_CGROUP" "$tmp/straggler.txt" && grep -q "scalelab vm" "$tmp/straggler.txt" || { cat "$tmp/straggler.txt"; fail "the straggler refusal names no way out"; }
 if sl up "$tmp/topologies/tiny.json" > "$tmp/noroot.txt" 2>&1; then fail "up without --rootless worked unprivileged"; fi
 grep -q -- "--rootless" "$tmp/noroot.txt" || { cat "$tmp/noroot.txt"; fail "the root refusal does not mention --rootless"; }
