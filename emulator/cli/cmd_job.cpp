@@ -82,13 +82,6 @@ double choose_dilation(const model::Topology& topology, const std::string& text)
   return runtime::auto_dilation(topology, capacity->veth_bps);
 }
 
-std::vector<int> plan_domains(const plan::Plan& p) {
-  std::vector<int> d;
-  for (const auto& ns : p.namespaces)
-    if (ns.kind == plan::NodeKind::gpu) d.push_back(ns.domain);
-  return d;
-}
-
 // The live cluster's own plan, as built: without netem no link latency was applied.
 void compare_with_model(const std::string& cluster, const job::JobSpec& spec, const std::string& json_path) {
   std::ifstream in(json_path);
@@ -101,7 +94,7 @@ void compare_with_model(const std::string& cluster, const job::JobSpec& spec, co
   costmodel::Options mo;
   const auto transport = measured.value("transport", nlohmann::json::object());
   if (transport.value("scale_out", "") == "tcp" || transport.value("scale_up", "") == "tcp") mo.transport = costmodel::Transport::tcp;
-  print_job_comparison(applied, spec, job::make_layout(spec.parallel, plan_domains(applied), spec.source), measured, mo);
+  print_job_comparison(applied, spec, job::make_layout(spec.parallel, plan::gpu_domains(applied), spec.source), measured, mo);
 }
 
 }  // namespace
@@ -137,7 +130,7 @@ void add_job_command(CLI::App& app) {
       auto topology = model::load_topology(opts->target);
       if (opts->dilation == "auto") topology.dilation_auto = true;
       const auto plan = plan::build_plan(topology, choose_dilation(topology, opts->dilation));
-      job::make_layout(spec.parallel, plan_domains(plan), spec.source);  // refuse a misfit before building anything
+      job::make_layout(spec.parallel, plan::gpu_domains(plan), spec.source);  // refuse a misfit before building anything
       cluster = plan.cluster;
       try {
         const auto report = runtime::realize(plan, {});

@@ -76,12 +76,9 @@ struct JobContext {
 
 std::optional<JobContext> job_context(const Scenario& s, const plan::Plan& plan) {
   if (s.workload.job.empty()) return std::nullopt;
-  std::vector<int> domains;
-  for (const auto& ns : plan.namespaces)
-    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
   try {
     auto spec = job::load_job(s.workload.job);
-    auto layout = job::make_layout(spec.parallel, domains, s.workload.job);
+    auto layout = job::make_layout(spec.parallel, plan::gpu_domains(plan), s.workload.job);
     return JobContext{std::move(spec), std::move(layout)};
   } catch (const job::JobError& e) {
     throw ScenarioError(s.source, "/workload/job", e.what());
