@@ -102,8 +102,7 @@ std::vector<std::string> resolve_gpus(const plan::Plan& plan, const std::optiona
 }
 
 // Every target resolved and every needed kernel feature checked before anything starts.
-void validate_against(const Scenario& s, const plan::Plan& plan, const nl::KernelCapabilities& caps) {
-  const auto job = job_context(s, plan);
+void validate_against(const Scenario& s, const plan::Plan& plan, const std::optional<JobContext>& job, const nl::KernelCapabilities& caps) {
   auto check = [&](const std::string& pointer, auto&& resolve) {
     try {
       resolve();
@@ -141,7 +140,8 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
 
 class Drill {
  public:
-  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan) : s_(s), o_(o), plan_(std::move(plan)), job_(job_context(s, plan_)) {}
+  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan, std::optional<JobContext> job)
+      : s_(s), o_(o), plan_(std::move(plan)), job_(std::move(job)) {}
 
   RunResult run() {
     RunResult result;
@@ -444,9 +444,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   auto topology = load_topology(scenario);
   auto plan = plan::build_plan(topology);
   auto caps = nl::probe_kernel_capabilities();
-  validate_against(scenario, plan, caps);
+  auto job = job_context(scenario, plan);  // the job file read once: validated here, its selectors used by the drill
+  validate_against(scenario, plan, job, caps);
   InterruptGuard interrupts;
-  Drill drill(scenario, options, std::move(plan));
+  Drill drill(scenario, options, std::move(plan), std::move(job));
   return drill.run();
 }
 
