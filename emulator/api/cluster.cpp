@@ -9,6 +9,7 @@
 #include "emulator/api/fault_apply.h"
 #include "emulator/api/job_impl.h"
 #include "emulator/api/launch.h"
+#include "emulator/api/summary.h"
 #include "emulator/api/translate.h"
 #include "emulator/model/topology_validation.h"
 #include "emulator/model/units.h"
@@ -109,6 +110,7 @@ Cluster Cluster::up(const std::string& topology_file, const UpOptions& options) 
     double dilation = chosen_dilation(topology, options);
     return plan::build_plan(topology, dilation);
   });
+  if (options.before_create) options.before_create(api::summarize(plan));  // what it throws passes as it is
   if (auto w = api::translated([&] { return capacity_warning(topology, plan); })) report.warnings.push_back(*w);
   runtime::RealizeReport realized;
   try {

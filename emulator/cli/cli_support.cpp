@@ -1,6 +1,7 @@
 #include "emulator/cli/cli_support.h"
 
 #include "emulator/runtime/cluster_dir.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 
@@ -11,6 +12,21 @@ std::pair<std::string, std::string> resolve_node_reference(const std::string& re
   if (clusters.size() == 1) return {clusters.front(), reference};
   if (clusters.empty()) fail("no cluster is up; name the node as CLUSTER/NODE after `scalelab up FILE`");
   fail(fmt::format("{} clusters are up; name the node as CLUSTER/NODE, e.g. {}/{}", clusters.size(), clusters.front(), reference));
+}
+
+void set_dilation(UpOptions& options, const std::string& text) {
+  if (text.empty()) return;
+  if (text == "auto") {
+    options.dilation_auto = true;
+    return;
+  }
+  double dilation = 0;
+  try {
+    dilation = std::stod(text);
+  } catch (...) {
+  }
+  if (dilation < 1) fail("--dilation takes a number >= 1 or \"auto\", got \"" + text + "\"");
+  options.dilation = dilation;
 }
 
 }  // namespace scalelab::cli

@@ -5,6 +5,10 @@
 #include <string>
 #include <utility>
 
+namespace scalelab {
+struct UpOptions;
+}
+
 namespace scalelab::cli {
 
 // Thrown by verbs to end the program with a message on stderr and an exit status.
@@ -17,6 +21,9 @@ struct CliFailure {
 
 // "h100x2/gpu3" → {"h100x2", "gpu3"}; a bare "gpu3" works when exactly one cluster is up.
 std::pair<std::string, std::string> resolve_node_reference(const std::string& reference);
+
+// --dilation as `up` and `job` take it: a number >= 1, or "auto"; "" keeps the file's.
+void set_dilation(UpOptions& options, const std::string& text);
 
 
 }  // namespace scalelab::cli
