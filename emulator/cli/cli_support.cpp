@@ -14,6 +14,20 @@ std::pair<std::string, std::string> resolve_node_reference(const std::string& re
   fail(fmt::format("{} clusters are up; name the node as CLUSTER/NODE, e.g. {}/{}", clusters.size(), clusters.front(), reference));
 }
 
+LineHandler RankZeroOutput::handler() {
+  return [this](int rank, const std::string& label, const std::string& line) {
+    if (rank == 0)
+      fmt::print("{}\n", line);
+    else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
+      others_.push_back("[" + label + "] " + line);
+    std::fflush(stdout);
+  };
+}
+
+void RankZeroOutput::print_others() const {
+  for (const auto& l : others_) fmt::print(stderr, "{}\n", l);
+}
+
 void set_dilation(UpOptions& options, const std::string& text) {
   if (text.empty()) return;
   if (text == "auto") {

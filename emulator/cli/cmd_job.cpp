@@ -128,16 +128,10 @@ void add_job_command(CLI::App& app) {
     if (opts->timeout_ms > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(opts->timeout_ms)});
     if (opts->compare_model && opts->json.empty()) opts->json = dir->path("job-last.json");
     if (!opts->json.empty()) argv.insert(argv.end(), {"--json", std::filesystem::absolute(opts->json).string()});
-    std::vector<std::string> other_lines;
+    RankZeroOutput output;
     RunOptions run;
     run.keep_output = false;
-    run.on_line = [&](int member, const std::string& label, const std::string& line) {
-      if (member == 0)
-        fmt::print("{}\n", line);
-      else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
-        other_lines.push_back("[" + label + "] " + line);
-      std::fflush(stdout);
-    };
+    run.on_line = output.handler();
     if (g_job_interrupted) fail("interrupted before the job started; the cluster was removed", 130);
     auto job = Cluster::attach(cluster).run(argv, std::move(run));
     std::atomic<bool> finished{false};
@@ -148,7 +142,7 @@ void add_job_command(CLI::App& app) {
     const auto& result = job.wait(std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)));
     finished = true;
     watcher.join();
-    for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    output.print_others();
     if (g_job_interrupted) fail("interrupted; the ranks were stopped and any cluster the job brought up was removed", 130);
     if (result.ok()) {
       if (opts->compare_model) compare_with_model(cluster, spec, opts->json);
