@@ -16,35 +16,24 @@
 # MTU (9000), ALGOS ("ring hier"), CHUNK (agent --chunk-bytes, default the agent's), MPI_SUBNET
 # (default: the subnet of the GPUs' scale-out addresses), STRICT=1 (exit 1 when a target is missed).
 set -eu
-cd "$(dirname "$0")/.."
-root=$PWD
-build=${BUILD:-build}
-case $build in /*) ;; *) build=$root/$build ;; esac
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 size=${SIZE:-64M}
 iters=${ITERS:-5}
 warmup=${WARMUP:-2}
 rate_gbit=${RATE_GBIT:-1}
 mtu=${MTU:-9000}
 algos=${ALGOS:-ring hier}
-sl=$build/scalelab
 agent=$build/agents/scalelab-agent
 rsh_agent=$root/bench/mpi-rsh-agent.sh
 
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$sl" ] && [ -x "$agent" ] || { echo "bench: build scalelab and scalelab-agent first ($build)" >&2; exit 1; }
 command -v mpicc >/dev/null && command -v mpirun >/dev/null ||
   { echo "bench: Open MPI missing (apt-get install openmpi-bin libopenmpi-dev)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench: python3 missing" >&2; exit 1; }
 
 name=collbench-$$
-tmp=$(mktemp -d /tmp/scalelab-collectives.XXXXXX)
-up=0
-cleanup() {
-  [ "$up" -eq 1 ] && "$sl" down "$name" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmpdir collectives
 
 # 1. tiny.json with every link at RATE, dilation 1, under a unique name.
 python3 - "$root/topologies/tiny.json" "$tmp/topology.json" "$name" "$rate_gbit" "$mtu" <<'EOF'
@@ -63,9 +52,7 @@ c['scale_out']['mtu'] = int(mtu)
 json.dump(t, open(dst, 'w'), indent=2)
 EOF
 
-"$sl" up "$tmp/topology.json" >"$tmp/up.log" 2>&1 || { cat "$tmp/up.log" >&2; exit 1; }
-up=1
-cluster_file=/run/scalelab/$name/cluster.json
+bench_up "$name" "$tmp/topology.json"
 nranks=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["world_size"])' "$cluster_file" 2>/dev/null ||
   python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["ranks"]))' "$cluster_file")
 link_GBps=$(echo "$rate_gbit / 8" | bc -l)

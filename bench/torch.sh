@@ -15,31 +15,20 @@
 # NAME (cluster name, default torchbench-<pid>), PYTHON (/usr/bin/python3: Debian's torch lives
 # in its dist-packages, not in another python3 on PATH).
 set -eu
-cd "$(dirname "$0")/.."
-root=$PWD
-build=${BUILD:-build}
-case $build in /*) ;; *) build=$root/$build ;; esac
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 sizes=${SIZES:-1M 4M 16M}
 algos=${ALGOS:-auto ring}
 iters=${ITERS:-5}
 warmup=${WARMUP:-1}
 name=${NAME:-torchbench-$$}
 python=${PYTHON:-/usr/bin/python3}
-sl=$build/scalelab
 
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$sl" ] || { echo "bench: build scalelab first ($build)" >&2; exit 1; }
 "$python" -c 'import torch.distributed as d; assert d.is_gloo_available()' 2>/dev/null ||
   { echo "bench: $python cannot import torch with gloo (apt-get install python3-torch)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/scalelab-torch.XXXXXX)
-up=0
-cleanup() {
-  [ "$up" -eq 1 ] && "$sl" down "$name" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmpdir torch
 
 # tiny.json under a unique name (// comments dropped for json.load).
 "$python" - "$root/topologies/tiny.json" "$tmp/topology.json" "$name" <<'PY'
@@ -50,9 +39,7 @@ t = json.loads(text)
 t['name'] = name
 json.dump(t, open(dst, 'w'), indent=2)
 PY
-"$sl" up "$tmp/topology.json" >"$tmp/up.log" 2>&1 || { cat "$tmp/up.log" >&2; exit 1; }
-up=1
-cluster_file=/run/scalelab/$name/cluster.json
+bench_up "$name" "$tmp/topology.json"
 read -r nranks link_GBps < <("$python" -c 'import json,sys
 c = json.load(open(sys.argv[1]))
 print(len(c["ranks"]), c["tiers"]["scale_out"]["emulated_bandwidth_bps"] / 8e9)' "$cluster_file")

@@ -12,10 +12,8 @@
 #include <fstream>
 
 #include "emulator/api/job_impl.h"
-#include "emulator/plan/plan.h"
+#include "emulator/api/translate.h"
 #include "emulator/process/agent_binary.h"
-#include "emulator/process/rank_environment.h"
-#include "emulator/runtime/cluster_dir.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab {
@@ -54,32 +52,19 @@ BenchRow row_from(const nlohmann::json& j) {
 }  // namespace
 
 BenchResult Cluster::bench(const BenchOptions& options) const {
-  if (geteuid() != 0) throw NotPermitted("`bench` enters network namespaces and needs root: run it with sudo, or add --rootless (a user namespace of your own)");
-  auto dir = runtime::ClusterDir::open(name());
-  if (!dir) throw NotFound("no cluster named \"" + name() + "\" is up (scalelab up FILE first)");
-  auto cluster_file = dir->read_json("cluster.json");
-  if (!cluster_file) throw NotFound("cluster " + name() + " has no cluster file yet (is `up` still running?)");
+  api::require_root("bench", "enters network namespaces");
+  const auto cluster = api::open_cluster(name(), " (scalelab up FILE first)");
 
   static std::atomic<int> counter{0};
   const bool keep_json = !options.json_path.empty();
-  const std::string json_path = keep_json ? options.json_path : dir->path(fmt::format("bench-api-{}-{}.json", getpid(), counter++));
+  const std::string json_path = keep_json ? options.json_path : cluster.dir.path(fmt::format("bench-api-{}-{}.json", getpid(), counter++));
   std::vector<std::string> agent_args = {agent_path(), options.collective};
   agent_args.insert(agent_args.end(), options.args.begin(), options.args.end());
   agent_args.insert(agent_args.end(), {"--json", json_path});
 
-  auto impl = std::make_unique<Job::Impl>();
-  impl->options.on_line = options.on_line;
-  const auto& ranks = (*cluster_file)["ranks"];
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    std::string node = ranks[r]["node"];
-    impl->ranks.push_back({static_cast<int>(r), node, fmt::format("rank {} {}", r, node)});
-  }
-  impl->start(dir->path("pids"));
-  for (std::size_t r = 0; r < ranks.size(); ++r)
-    impl->launch({impl->ranks[r].label, plan::netns_name(name(), impl->ranks[r].node), agent_args,
-                  process::rank_environment(*cluster_file, r, dir->path("cluster.json")),
-                  {impl->ranks[r].node, dir->path(runtime::kHostsFile)}});
-  auto job = Job::Impl::make(std::move(impl));
+  RunOptions run_options;
+  run_options.on_line = options.on_line;
+  auto job = Job::Impl::launch_ranks(cluster, [&](const auto&) { return agent_args; }, std::move(run_options));
   const auto& result = job.wait(options.timeout);
   struct Remove {
     std::string path;

@@ -8,6 +8,8 @@
 
 #include "emulator/api/fault_apply.h"
 #include "emulator/api/job_impl.h"
+#include "emulator/api/launch.h"
+#include "emulator/api/summary.h"
 #include "emulator/api/translate.h"
 #include "emulator/model/topology_validation.h"
 #include "emulator/model/units.h"
@@ -31,15 +33,6 @@ struct Cluster::State {
 namespace {
 
 std::string cluster_file_path(const std::string& name) { return locations::state_root() + "/" + name + "/cluster.json"; }
-
-// The cluster's directory and its cluster file, with the errors `run` and `bench` always gave.
-std::pair<runtime::ClusterDir, nlohmann::json> open_cluster_file(const std::string& name, const std::string& hint = "") {
-  auto dir = runtime::ClusterDir::open(name);
-  if (!dir) throw NotFound("no cluster named \"" + name + "\" is up" + hint);
-  auto file = dir->read_json("cluster.json");
-  if (!file) throw NotFound("cluster " + name + " has no cluster file yet (is `up` still running?)");
-  return {std::move(*dir), std::move(*file)};
-}
 
 double chosen_dilation(model::Topology& topology, const UpOptions& options) {
   if (options.dilation) {
@@ -117,6 +110,7 @@ Cluster Cluster::up(const std::string& topology_file, const UpOptions& options) 
     double dilation = chosen_dilation(topology, options);
     return plan::build_plan(topology, dilation);
   });
+  if (options.before_create) options.before_create(api::summarize(plan));  // what it throws passes as it is
   if (auto w = api::translated([&] { return capacity_warning(topology, plan); })) report.warnings.push_back(*w);
   runtime::RealizeReport realized;
   try {
@@ -159,9 +153,9 @@ bool Cluster::owned() const { return state_->owned; }
 const UpReport& Cluster::report() const { return state_->report; }
 
 std::vector<std::string> Cluster::gpu_nodes() const {
-  auto [dir, file] = open_cluster_file(name());
+  const auto cluster = api::open_cluster(name());
   std::vector<std::string> out;
-  for (const auto& r : file["ranks"]) out.push_back(r["node"].get<std::string>());
+  for (const auto& r : cluster.file["ranks"]) out.push_back(r["node"].get<std::string>());
   return out;
 }
 
@@ -201,23 +195,11 @@ ExecResult Cluster::exec(const std::string& node, const std::vector<std::string>
 
 Job Cluster::run(const std::vector<std::string>& argv, RunOptions options) const {
   api::require_root("run", "enters network namespaces");
-  auto [dir, cluster_file] = open_cluster_file(name());
-  auto impl = std::make_unique<Job::Impl>();
-  impl->options = std::move(options);
-  const auto& ranks = cluster_file["ranks"];
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    std::string node = ranks[r]["node"];
-    impl->ranks.push_back({static_cast<int>(r), node, fmt::format("rank {} {}", r, node)});
-  }
-  impl->start(dir.path("pids"));
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    auto env = process::rank_environment(cluster_file, r, dir.path("cluster.json"));
+  return Job::Impl::launch_ranks(api::open_cluster(name()), [&](const auto& env) {
     std::vector<std::string> expanded;
     for (const auto& a : argv) expanded.push_back(process::expand_variables(a, env));
-    impl->launch({impl->ranks[r].label, plan::netns_name(name(), impl->ranks[r].node), expanded, env,
-                  {impl->ranks[r].node, dir.path(runtime::kHostsFile)}});
-  }
-  return Job::Impl::make(std::move(impl));
+    return expanded;
+  }, std::move(options));
 }
 
 FaultReport Cluster::inject(const Fault& fault) {

@@ -82,6 +82,10 @@ const JobResult& Job::wait(std::optional<std::chrono::milliseconds> timeout) {
   return *impl_->result;
 }
 
+void Job::signal(int sig) {
+  for (std::size_t r = 0, n = impl_->group->pids().size(); r < n; ++r) impl_->group->signal(r, sig);
+}
+
 const JobResult& Job::kill() {
   if (impl_->result) return *impl_->result;
   // A deadline already passed: the group ends every member (TERM, then KILL) and reaps them.

@@ -2,6 +2,7 @@
 // Internal: what a Job holds, so Cluster can start one.
 #include <optional>
 
+#include "emulator/api/launch.h"
 #include "emulator/process/process_group.h"
 #include "scalelab/job.h"
 
@@ -18,6 +19,11 @@ struct Job::Impl {
   void start(const std::string& pids_file);
   void launch(const process::LaunchSpec& spec);  // throws LaunchError
   static Job make(std::unique_ptr<Impl> impl) { return Job(std::move(impl)); }
+
+  // argv_of(env) once per GPU, in rank order: each in its GPU's namespace with the rank's
+  // environment, the node's hostname and the cluster's /etc/hosts, labelled "rank R NODE", its
+  // pid recorded for `down`. Throws LaunchError.
+  static Job launch_ranks(const api::OpenCluster& cluster, const api::RankArgv& argv_of, RunOptions options);
 };
 
 }  // namespace scalelab

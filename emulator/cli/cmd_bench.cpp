@@ -97,26 +97,19 @@ void add_bench_command(CLI::App& app) {
     if (opts->compare_model && opts->json.empty()) opts->json = locations::state_root() + "/" + opts->cluster + "/bench-last.json";
     if (!opts->json.empty()) options.json_path = std::filesystem::absolute(opts->json).string();
     options.timeout = std::chrono::seconds(static_cast<long>(opts->timeout_s));
-    // Rank 0 speaks for the run, as in nccl-tests; the others only when something goes wrong.
-    std::vector<std::string> other_lines;
-    options.on_line = [&](int member, const std::string& label, const std::string& line) {
-      if (member == 0)
-        fmt::print("{}\n", line);
-      else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
-        other_lines.push_back("[" + label + "] " + line);
-      std::fflush(stdout);
-    };
+    RankZeroOutput output;
+    options.on_line = output.handler();
     try {
       Cluster::attach(opts->cluster).bench(options);
     } catch (const BenchError& e) {
-      for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+      output.print_others();
       if (e.result().timed_out) fail_as("bench", fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
       const auto* first = e.result().first_failure();
       fail_as("bench", e.what(), first && first->status > 0 && first->status < 126 ? first->status : 1);
     } catch (const NotFound& e) {
       fail_as("not_found", e.what());
     }
-    for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    output.print_others();
     if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, options.json_path);
   });
 }

@@ -19,11 +19,10 @@ std::string job_dot(const model::Topology& topology, const plan::Plan& plan, con
   static const char* palette[] = {"#ffe0b2", "#c8e6c9", "#bbdefb", "#f8bbd0", "#d1c4e9", "#b2ebf2", "#fff9c4", "#ffccbc",
                                   "#dcedc8", "#cfd8dc", "#f0f4c3", "#e1bee7"};
   const auto spec = job::load_job(job_file);
-  std::vector<int> domains;
-  std::vector<std::string> names;
+  const auto layout = job::make_layout(spec.parallel, plan::gpu_domains(plan), spec.source);
+  std::vector<std::string> names;  // rank order
   for (const auto& ns : plan.namespaces)
-    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain), names.push_back(ns.node);
-  const auto layout = job::make_layout(spec.parallel, domains, spec.source);
+    if (ns.kind == model::NodeKind::gpu) names.push_back(ns.node);
   job::GroupKind by = job::GroupKind::pp;
   for (auto k : job::kGroupKinds)
     if (colour_by == job::group_kind_name(k)) by = k;

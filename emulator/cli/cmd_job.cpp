@@ -18,17 +18,11 @@
 #include "emulator/cli/commands.h"
 #include "emulator/cli/job_prediction.h"
 #include "emulator/job/layout.h"
-#include "emulator/model/topology.h"
-#include "emulator/model/units.h"
 #include "emulator/plan/plan.h"
 #include "emulator/process/agent_binary.h"
-#include "emulator/process/process_group.h"
-#include "emulator/process/rank_environment.h"
-#include "emulator/runtime/capacity.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/live_cluster.h"
-#include "emulator/runtime/realize.h"
-#include "emulator/runtime/teardown.h"
+#include "scalelab/cluster.h"
 
 namespace scalelab::cli {
 namespace {
@@ -45,49 +39,18 @@ void catch_interrupts() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// Removes a cluster this verb brought up, on every way out of it.
-class ClusterForJob {
- public:
-  explicit ClusterForJob(std::string name) : name_(std::move(name)) {}
+// Takes down the cluster this verb brought up, on every way out of it, and says so when it cannot.
+struct ClusterForJob {
+  std::optional<Cluster> cluster;
   ~ClusterForJob() {
+    if (!cluster) return;
     try {
-      runtime::down(name_);
+      cluster->down();
     } catch (const std::exception& e) {
-      fmt::print(stderr, "scalelab: removing cluster {} failed: {} (run `scalelab down {}`)\n", name_, e.what(), name_);
+      fmt::print(stderr, "scalelab: removing cluster {} failed: {} (run `scalelab down {}`)\n", cluster->name(), e.what(), cluster->name());
     }
   }
-  ClusterForJob(const ClusterForJob&) = delete;
-  ClusterForJob& operator=(const ClusterForJob&) = delete;
-
- private:
-  std::string name_;
 };
-
-double choose_dilation(const model::Topology& topology, const std::string& text) {
-  if (text.empty()) return 0;  // the file's
-  if (text != "auto") {
-    double d = 0;
-    try {
-      d = std::stod(text);
-    } catch (...) {
-    }
-    if (d < 1) fail("--dilation takes a number >= 1 or \"auto\", got \"" + text + "\"");
-    return d;
-  }
-  auto capacity = runtime::load_capacity();
-  if (!capacity) {
-    capacity = runtime::measure_capacity(2.0, 2);
-    runtime::store_capacity(*capacity);
-  }
-  return runtime::auto_dilation(topology, capacity->veth_bps);
-}
-
-std::vector<int> plan_domains(const plan::Plan& p) {
-  std::vector<int> d;
-  for (const auto& ns : p.namespaces)
-    if (ns.kind == plan::NodeKind::gpu) d.push_back(ns.domain);
-  return d;
-}
 
 // The live cluster's own plan, as built: without netem no link latency was applied.
 void compare_with_model(const std::string& cluster, const job::JobSpec& spec, const std::string& json_path) {
@@ -101,7 +64,7 @@ void compare_with_model(const std::string& cluster, const job::JobSpec& spec, co
   costmodel::Options mo;
   const auto transport = measured.value("transport", nlohmann::json::object());
   if (transport.value("scale_out", "") == "tcp" || transport.value("scale_up", "") == "tcp") mo.transport = costmodel::Transport::tcp;
-  print_job_comparison(applied, spec, job::make_layout(spec.parallel, plan_domains(applied), spec.source), measured, mo);
+  print_job_comparison(applied, spec, job::make_layout(spec.parallel, plan::gpu_domains(applied), spec.source), measured, mo);
 }
 
 }  // namespace
@@ -131,31 +94,33 @@ void add_job_command(CLI::App& app) {
     require_root("job", "enters network namespaces");
     const auto spec = job::load_job(opts->job);
     catch_interrupts();
-    std::optional<ClusterForJob> owned;
+    ClusterForJob owned;
     std::string cluster = opts->target;
     if (std::filesystem::is_regular_file(opts->target)) {
-      auto topology = model::load_topology(opts->target);
-      if (opts->dilation == "auto") topology.dilation_auto = true;
-      const auto plan = plan::build_plan(topology, choose_dilation(topology, opts->dilation));
-      job::make_layout(spec.parallel, plan_domains(plan), spec.source);  // refuse a misfit before building anything
-      cluster = plan.cluster;
+      UpOptions up;
+      set_dilation(up, opts->dilation);
+      up.on_progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+      up.before_create = [&](const PlanSummary& plan) {
+        cluster = plan.cluster;
+        job::make_layout(spec.parallel, plan.gpu_domains, spec.source);  // refuse a misfit before building anything
+      };
       try {
-        const auto report = runtime::realize(plan, {});
-        for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
-        fmt::print(stderr, "cluster {} up in {:.3f} s for the job (dilation {:g}); it is removed when the job ends\n", cluster,
-                   report.seconds, plan.dilation);
-      } catch (const runtime::ClusterExists& e) {
+        owned.cluster.emplace(Cluster::up(opts->target, up));
+      } catch (const TopologyError& e) {
+        fail(std::string(e.what()) + "\nnothing was created.");
+      } catch (const ClusterExists& e) {
         fail(std::string(e.what()) + "\n(`scalelab job` brings the topology up itself; to use the running cluster, pass its name: "
                                      "scalelab job " + cluster + " " + opts->job + ")");
       }
-      owned.emplace(cluster);
+      const auto& report = owned.cluster->report();
+      for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
+      fmt::print(stderr, "cluster {} up in {:.3f} s for the job (dilation {:g}); it is removed when the job ends\n", cluster,
+                 report.seconds, report.dilation);
     } else if (!opts->dilation.empty()) {
       fail("--dilation applies to a topology file; cluster " + opts->target + " is already up at its own dilation");
     }
     auto dir = runtime::ClusterDir::open(cluster);
     if (!dir) fail("no cluster named \"" + cluster + "\" is up, and " + opts->target + " is not a topology file");
-    auto cluster_file = dir->read_json("cluster.json");
-    if (!cluster_file) fail("cluster " + cluster + " has no cluster file yet (is `up` still running?)");
 
     std::vector<std::string> argv = {process::job_agent_binary(), "--job", std::filesystem::absolute(opts->job).string(),
                                      "--steps", std::to_string(opts->steps), "--warmup-steps", std::to_string(opts->warmup_steps),
@@ -163,34 +128,23 @@ void add_job_command(CLI::App& app) {
     if (opts->timeout_ms > 0) argv.insert(argv.end(), {"--timeout-ms", std::to_string(opts->timeout_ms)});
     if (opts->compare_model && opts->json.empty()) opts->json = dir->path("job-last.json");
     if (!opts->json.empty()) argv.insert(argv.end(), {"--json", std::filesystem::absolute(opts->json).string()});
-    std::vector<std::string> other_lines;
-    process::ProcessGroup group(dir->path("pids"), [&](std::size_t member, const std::string& label, const std::string& line) {
-      if (member == 0)
-        fmt::print("{}\n", line);
-      else if (line.rfind("SCALELAB_ERROR", 0) == 0 || line.find("error") != std::string::npos)
-        other_lines.push_back("[" + label + "] " + line);
-      std::fflush(stdout);
-    });
-    const auto& ranks = (*cluster_file)["ranks"];
+    RankZeroOutput output;
+    RunOptions run;
+    run.keep_output = false;
+    run.on_line = output.handler();
     if (g_job_interrupted) fail("interrupted before the job started; the cluster was removed", 130);
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      auto env = process::rank_environment(*cluster_file, r, dir->path("cluster.json"));
-      const std::string node = ranks[r]["node"];
-      group.launch({fmt::format("rank {} {}", r, node), plan::netns_name(cluster, node), argv, env,
-                    {node, dir->path(runtime::kHostsFile)}});
-    }
+    auto job = Cluster::attach(cluster).run(argv, std::move(run));
     std::atomic<bool> finished{false};
     std::thread watcher([&] {
       while (!finished && !g_job_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (g_job_interrupted)
-        for (std::size_t r = 0; r < ranks.size(); ++r) group.signal(r, SIGTERM);
+      if (g_job_interrupted) job.signal(SIGTERM);
     });
-    auto result = group.wait(std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)), true);
+    const auto& result = job.wait(std::chrono::seconds(static_cast<long>(opts->wall_timeout_s)));
     finished = true;
     watcher.join();
-    for (const auto& l : other_lines) fmt::print(stderr, "{}\n", l);
+    output.print_others();
     if (g_job_interrupted) fail("interrupted; the ranks were stopped and any cluster the job brought up was removed", 130);
-    if (result.all_succeeded()) {
+    if (result.ok()) {
       if (opts->compare_model) compare_with_model(cluster, spec, opts->json);
       return;
     }

@@ -62,13 +62,10 @@ void add_model_command(CLI::App& app) {
     if (!opts->job.empty()) {
       const auto spec = job::load_job(opts->job);
       const auto plan = plan::build_plan(model::load_topology(opts->file), opts->dilation);
-      std::vector<int> domains;
-      for (const auto& ns : plan.namespaces)
-        if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
       costmodel::Options mo;
       mo.transport = *costmodel::parse_transport(opts->transport);
       mo.ecmp = *costmodel::parse_ecmp(opts->ecmp);
-      print_job_prediction(plan, spec, job::make_layout(spec.parallel, domains, spec.source), mo);
+      print_job_prediction(plan, spec, job::make_layout(spec.parallel, plan::gpu_domains(plan), spec.source), mo);
       return;
     }
     if (opts->collective.empty()) fail("name a collective (all_reduce …) or give --job FILE");

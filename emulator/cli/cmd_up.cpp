@@ -36,18 +36,7 @@ void add_up_command(CLI::App& app) {
     if (!opts->name.empty()) options.name = opts->name;
     options.rxe = opts->rxe == "on" ? UpOptions::Rxe::on : opts->rxe == "off" ? UpOptions::Rxe::off : UpOptions::Rxe::auto_;
     options.on_progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
-    if (!opts->dilation.empty() && opts->dilation != "auto") {
-      double dilation = 0;
-      try {
-        dilation = std::stod(opts->dilation);
-      } catch (...) {
-        dilation = 0;
-      }
-      if (dilation < 1) fail("--dilation takes a number >= 1 or \"auto\", got \"" + opts->dilation + "\"");
-      options.dilation = dilation;
-    } else if (opts->dilation == "auto") {
-      options.dilation_auto = true;
-    }
+    set_dilation(options, opts->dilation);
     std::optional<Cluster> cluster;
     try {
       cluster.emplace(Cluster::up(opts->file, options));

@@ -123,9 +123,7 @@ JobPrediction predict_job(const plan::Plan& plan, const job::JobSpec& spec, cons
   };
   std::vector<RankState> st(n);
   const auto rates = gpu_rates(plan, emulated, options.transport);
-  std::vector<int> domains;
-  for (const auto& ns : plan.namespaces)
-    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
+  const auto domains = plan::gpu_domains(plan);
   std::map<std::tuple<int, int, int>, CollInstance> colls;                 // (kind, group, ordinal)
   std::map<std::tuple<int, int, int, int>, double> arrivals;               // (group, from, to, ordinal) → arrival
   auto ready = [](RankState& s, GroupKind k) { return std::max(s.main, s.stream[k]); };

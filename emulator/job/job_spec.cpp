@@ -178,12 +178,6 @@ const char* group_kind_name(GroupKind k) {
   return "?";
 }
 
-JobError::JobError(std::string source, std::string json_pointer, std::string message)
-    : std::runtime_error(source + ": " + json_pointer + ": " + message),
-      source_(std::move(source)),
-      pointer_(std::move(json_pointer)),
-      message_(std::move(message)) {}
-
 JobSpec parse_job(const std::string& text, const std::string& source) {
   const Reader r(source);
   json j;

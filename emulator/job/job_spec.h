@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/model/input_error.h"
+
 namespace scalelab::job {
 
 enum class GroupKind { tp, pp, dp, ep };
@@ -15,15 +17,9 @@ inline constexpr GroupKind kGroupKinds[] = {GroupKind::tp, GroupKind::pp, GroupK
 const char* group_kind_name(GroupKind k);  // "tp" …
 
 // file: /json/pointer: message (what was expected, and the fix), as topology errors are.
-class JobError : public std::runtime_error {
+class JobError : public model::InputError {
  public:
-  JobError(std::string source, std::string json_pointer, std::string message);
-  const std::string& source() const { return source_; }
-  const std::string& json_pointer() const { return pointer_; }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string source_, pointer_, message_;
+  using InputError::InputError;
 };
 
 struct Parallel {

@@ -33,10 +33,4 @@ std::size_t Topology::gpu_count() const {
       nodes.begin(), nodes.end(), [](const Node& n) { return n.kind == NodeKind::gpu; }));
 }
 
-TopologyError::TopologyError(std::string source, std::string json_pointer, std::string message)
-    : std::runtime_error(source + ": " + json_pointer + ": " + message),
-      source_(std::move(source)),
-      pointer_(std::move(json_pointer)),
-      message_(std::move(message)) {}
-
 }  // namespace scalelab::model

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/model/input_error.h"
+
 namespace scalelab::model {
 
 enum class NodeKind { gpu, switch_, router };
@@ -55,15 +57,9 @@ struct Topology {
 
 // Every rejection of a topology: names the file, the JSON pointer and what is expected.
 // what() == "<source>: <json_pointer>: <message>"
-class TopologyError : public std::runtime_error {
+class TopologyError : public InputError {
  public:
-  TopologyError(std::string source, std::string json_pointer, std::string message);
-  const std::string& source() const { return source_; }
-  const std::string& json_pointer() const { return pointer_; }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string source_, pointer_, message_;
+  using InputError::InputError;
 };
 
 // Parses JSON with // and /* */ comments. Accepts the compact form (a "cluster" object)

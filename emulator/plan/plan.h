@@ -102,6 +102,9 @@ struct Plan {
   bool needs_netem() const;
 };
 
+// Each GPU's scale-up domain in rank order (< 0: none), as job::make_layout takes them.
+std::vector<int> gpu_domains(const Plan& plan);
+
 // "sl-<cluster>-<node>": the name under /run/netns of a node's namespace.
 std::string netns_name(const std::string& cluster, const std::string& node);
 

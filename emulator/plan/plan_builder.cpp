@@ -159,6 +159,13 @@ std::size_t Plan::gpu_count() const {
   return std::count_if(namespaces.begin(), namespaces.end(), [](const auto& n) { return n.kind == NodeKind::gpu; });
 }
 
+std::vector<int> gpu_domains(const Plan& plan) {
+  std::vector<int> out;
+  for (const auto& ns : plan.namespaces)
+    if (ns.kind == NodeKind::gpu) out.push_back(ns.domain);
+  return out;
+}
+
 const Namespace* Plan::find(const std::string& node) const {
   for (const auto& ns : namespaces)
     if (ns.node == node) return &ns;

@@ -77,12 +77,9 @@ struct JobContext {
 
 std::optional<JobContext> job_context(const Scenario& s, const plan::Plan& plan) {
   if (s.workload.job.empty()) return std::nullopt;
-  std::vector<int> domains;
-  for (const auto& ns : plan.namespaces)
-    if (ns.kind == model::NodeKind::gpu) domains.push_back(ns.domain);
   try {
     auto spec = job::load_job(s.workload.job);
-    auto layout = job::make_layout(spec.parallel, domains, s.workload.job);
+    auto layout = job::make_layout(spec.parallel, plan::gpu_domains(plan), s.workload.job);
     return JobContext{std::move(spec), std::move(layout)};
   } catch (const job::JobError& e) {
     throw ScenarioError(s.source, "/workload/job", e.what());
@@ -106,8 +103,7 @@ std::vector<std::string> resolve_gpus(const plan::Plan& plan, const std::optiona
 }
 
 // Every target resolved and every needed kernel feature checked before anything starts.
-void validate_against(const Scenario& s, const plan::Plan& plan, const nl::KernelCapabilities& caps) {
-  const auto job = job_context(s, plan);
+void validate_against(const Scenario& s, const plan::Plan& plan, const std::optional<JobContext>& job, const nl::KernelCapabilities& caps) {
   auto check = [&](const std::string& pointer, auto&& resolve) {
     try {
       resolve();
@@ -150,7 +146,8 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const nl::Kerne
 
 class Drill {
  public:
-  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan) : s_(s), o_(o), plan_(std::move(plan)), job_(job_context(s, plan_)) {}
+  Drill(const Scenario& s, const RunOptions& o, plan::Plan plan, std::optional<JobContext> job)
+      : s_(s), o_(o), plan_(std::move(plan)), job_(std::move(job)) {}
 
   RunResult run() {
     RunResult result;
@@ -454,16 +451,17 @@ void check_scenario(const Scenario& scenario) {
   // A kernel that can do everything: what is left to fail is the scenario's own targets.
   nl::KernelCapabilities any_kernel{"any", {}};
   for (const char* feature : {"netem", "rxe-in-netns", "rps", "cgroup-cpu"}) any_kernel.items.push_back({feature, true, "", false});
-  validate_against(scenario, plan, any_kernel);
+  validate_against(scenario, plan, job_context(scenario, plan), any_kernel);
 }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   auto topology = load_topology(scenario);
   auto plan = plan::build_plan(topology);
   auto caps = nl::probe_kernel_capabilities();
-  validate_against(scenario, plan, caps);
+  auto job = job_context(scenario, plan);  // the job file read once: validated here, its selectors used by the drill
+  validate_against(scenario, plan, job, caps);
   InterruptGuard interrupts;
-  Drill drill(scenario, options, std::move(plan));
+  Drill drill(scenario, options, std::move(plan), std::move(job));
   return drill.run();
 }
 

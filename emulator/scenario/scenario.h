@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/model/input_error.h"
+
 namespace scalelab::scenario {
 
 struct Workload {
@@ -62,11 +64,11 @@ struct Scenario {
   std::vector<Expectation> expectations;
 };
 
-// "<file>: <pointer>: <message>", like TopologyError.
-class ScenarioError : public std::runtime_error {
+// "<file>: <pointer>: <message>", like TopologyError; an empty pointer reads "(top level)".
+class ScenarioError : public model::InputError {
  public:
   ScenarioError(const std::string& source, const std::string& pointer, const std::string& message)
-      : std::runtime_error(source + ": " + (pointer.empty() ? "(top level)" : pointer) + ": " + message) {}
+      : InputError(source, pointer, message, source + ": " + (pointer.empty() ? "(top level)" : pointer) + ": " + message) {}
 };
 
 Scenario parse_scenario(const std::string& text, const std::string& source);

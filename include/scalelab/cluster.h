@@ -18,6 +18,8 @@
 
 namespace scalelab {
 
+struct PlanSummary;
+
 struct UpOptions {
   std::optional<std::string> name;  // instead of the file's "name" ([a-z0-9][a-z0-9-]{0,23})
   std::optional<double> dilation;   // instead of the file's (>= 1)
@@ -26,6 +28,9 @@ struct UpOptions {
   std::size_t workers = 4;          // parallel netlink workers
   enum class Rxe { auto_, on, off } rxe = Rxe::auto_;
   std::function<void(const std::string&)> on_progress;  // "dilation auto: …" while it measures
+  // Called with the plan once it is made, before anything is created; what it throws, up()
+  // throws as it is, with nothing created (`scalelab job` refuses a job that does not fit).
+  std::function<void(const PlanSummary&)> before_create;
 };
 
 struct UpReport {
@@ -53,6 +58,7 @@ struct PlanSummary {
   double dilation = 1;
   std::size_t gpus = 0, namespaces = 0, links = 0, routes = 0;
   std::vector<std::string> nodes;  // namespace node names, GPUs first in rank order
+  std::vector<int> gpu_domains;    // each GPU's scale-up domain, in rank order (-1: none)
   nlohmann::json json;             // `scalelab plan --json`
   std::string text;                // `scalelab plan`
 };

@@ -52,6 +52,9 @@ class Job {
   // after a second) and timed_out is set. A second call returns the same result.
   const JobResult& wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   const JobResult& kill();  // ends every rank now
+  // Sends `sig` to every rank still running (SIGTERM: asks them to end; wait() collects them).
+  // May be called from another thread while wait() runs.
+  void signal(int sig);
 
  private:
   friend class Cluster;

@@ -1,7 +1,9 @@
 // Cluster through the public API on real namespaces: up/down RAII, status, exec, run, inject, bench.
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
+#include <thread>
 
 #include "api_fixture.h"
 
@@ -47,6 +49,22 @@ TEST(ApiCluster, DestructorTakesItDownAndASecondUpIsClusterExists) {
   EXPECT_FALSE(netns_exists(name, "gpu0"));
   EXPECT_FALSE(std::filesystem::exists("/run/scalelab/" + name));
   EXPECT_FALSE(down(name).found);
+}
+
+TEST(ApiCluster, BeforeCreateSeesThePlanAndWhatItThrowsLeavesNothingCreated) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  const std::string name = "ap-hook-" + std::to_string(getpid());
+  struct Refused {};
+  std::vector<int> domains;
+  UpOptions options{.name = name};
+  options.before_create = [&](const PlanSummary& p) {
+    domains = p.gpu_domains;
+    throw Refused{};
+  };
+  EXPECT_THROW(Cluster::up(tiny(), options), Refused);
+  EXPECT_EQ(domains, (std::vector<int>{0, 0, 1, 1}));
+  EXPECT_FALSE(netns_exists(name, "gpu0"));
+  EXPECT_FALSE(std::filesystem::exists("/run/scalelab/" + name));
 }
 
 TEST_F(ApiTest, ExecRunsInsideTheNodesNamespace) {
@@ -95,6 +113,23 @@ TEST_F(ApiTest, KillAndTimeoutEndEveryRank) {
   EXPECT_EQ(r.stopped_ranks().size(), 4u);
   auto late = c.run({"sleep", "30"});
   EXPECT_TRUE(late.wait(std::chrono::milliseconds(300)).timed_out);
+}
+
+TEST_F(ApiTest, SignalFromAnotherThreadReachesEveryRankWhileWaiting) {
+  auto& c = cluster(tiny());
+  auto job = c.run({"sleep", "30"}, {.stop_on_failure = false});
+  std::thread signaller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    job.signal(SIGTERM);
+  });
+  const auto& r = job.wait(std::chrono::seconds(20));
+  signaller.join();
+  EXPECT_FALSE(r.timed_out);
+  ASSERT_EQ(r.ranks.size(), 4u);
+  for (const auto& rank : r.ranks) {
+    EXPECT_EQ(rank.status, 128 + SIGTERM) << rank.label;
+    EXPECT_FALSE(rank.stopped) << rank.label << ": the signal ended it, not the job";
+  }
 }
 
 TEST_F(ApiTest, InjectLinkDownThenRestoreAndBadTargetIsFaultError) {

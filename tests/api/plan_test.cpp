@@ -26,6 +26,7 @@ TEST(PlanTopology, TinyHasFourGpusAndEveryTier) {
   ASSERT_GE(p.nodes.size(), 4u);
   EXPECT_EQ(p.nodes[0], "gpu0");
   EXPECT_EQ(p.nodes[3], "gpu3");
+  EXPECT_EQ(p.gpu_domains, (std::vector<int>{0, 0, 1, 1}));  // one NVLink domain per host
   EXPECT_GT(p.links, 0u);
   EXPECT_GT(p.routes, 0u);
   EXPECT_EQ(p.json["cluster"], "tiny");

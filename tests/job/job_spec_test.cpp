@@ -90,6 +90,7 @@ TEST(JobSpec, ErrorsNameFilePointerAndFix) {
 
 TEST(JobSpec, MissingFileIsAJobError) {
   EXPECT_THROW(load_job("/nonexistent/job.json"), JobError);
+  EXPECT_THROW(load_job("/nonexistent/job.json"), model::InputError);  // as every input file's error
 }
 
 TEST(JobSpec, ShippedJobsParse) {

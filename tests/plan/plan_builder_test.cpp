@@ -47,6 +47,12 @@ TEST(PlanBuilder, NamesNamespacesAndGpuInterfaces) {
   EXPECT_FALSE(p.find("nvsw0")->forwarding);
 }
 
+TEST(PlanBuilder, GpuDomainsAreEachGpusScaleUpDomainInRankOrder) {
+  EXPECT_EQ(plan::gpu_domains(plan::build_plan(fixtures::tiny_topology())), (std::vector<int>{0, 0, 1, 1}));
+  // No scale-up tier: no GPU has a domain.
+  EXPECT_EQ(plan::gpu_domains(plan::build_plan(fixtures::two_spine_topology())), (std::vector<int>{-1, -1, -1, -1}));
+}
+
 TEST(PlanBuilder, IfindexesAreUniquePerNamespaceAndLeaveRoomForTheBridge) {
   auto p = plan::build_plan(fixtures::load_shipped("h100x2.json"));
   for (const auto& ns : p.namespaces) {

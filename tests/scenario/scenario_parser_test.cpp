@@ -27,6 +27,18 @@ void expect_rejected(const std::string& text, const std::string& pointer, const 
 
 }  // namespace
 
+TEST(ScenarioParser, ErrorsAreInputErrorsAndNameTheTopLevel) {
+  try {
+    parse_scenario("[", "drill.json");
+    FAIL() << "broken JSON was accepted";
+  } catch (const scalelab::model::InputError& e) {
+    EXPECT_NE(dynamic_cast<const ScenarioError*>(&e), nullptr);
+    EXPECT_EQ(e.source(), "drill.json");
+    EXPECT_EQ(e.json_pointer(), "");
+    EXPECT_EQ(std::string(e.what()), "drill.json: (top level): " + e.message());
+  }
+}
+
 TEST(ScenarioParser, EveryShippedScenarioParses) {
   int n = 0;
   for (const auto& f : std::filesystem::recursive_directory_iterator(std::string(SCALELAB_SOURCE_DIR) + "/scenarios")) {
