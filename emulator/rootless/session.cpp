@@ -141,6 +141,9 @@ void stop(const std::vector<int>& pids) {
   };
   while (std::chrono::steady_clock::now() < deadline && any_alive()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (int pid : pids) kill(pid, SIGKILL);
+  // Exiting takes a while for a process that held many namespaces: `clean` returns when all are gone.
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline && any_alive()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace
@@ -289,6 +292,9 @@ void Session::join(const Holder& h) {
   if (failed)
     throw RootlessError(fmt::format("cannot {} (holder pid {}): {}{}", step, h.pid, std::strerror(failed),
                                     failed == EINVAL ? " (only a single-threaded process can join a user namespace)" : ""));
+  // Changing user namespace made this process non-dumpable, which hides its /proc/<pid>/ns
+  // links from the user it runs as: the reaping of a dead session finds processes by them.
+  prctl(PR_SET_DUMPABLE, 1);
   // Joining a mount namespace moves the working directory to its root.
   if (!cwd.empty()) fs::current_path(cwd, ec);
 }

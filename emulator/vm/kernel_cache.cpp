@@ -352,7 +352,11 @@ KernelArtifacts from_local_deb(const fs::path& given, const fs::path& root, cons
 
 fs::path default_cache_root() {
   if (const char* env = std::getenv("SCALELAB_VM_CACHE"); env && *env) return env;
-  return "/var/cache/scalelab/vm";
+  if (geteuid() == 0) return "/var/cache/scalelab/vm";
+  // `scalelab vm` needs no root: a normal user keeps kernels in a cache of their own.
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "scalelab/vm";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache/scalelab/vm";
+  return "/tmp/scalelab-vm-cache-" + std::to_string(getuid());
 }
 
 bool is_static_elf(const fs::path& file) {

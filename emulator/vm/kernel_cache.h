@@ -14,7 +14,8 @@
 
 namespace scalelab::vm {
 
-// $SCALELAB_VM_CACHE, else /var/cache/scalelab/vm.
+// $SCALELAB_VM_CACHE, else /var/cache/scalelab/vm for root and $XDG_CACHE_HOME/scalelab/vm (or
+// ~/.cache/scalelab/vm) for anyone else.
 std::filesystem::path default_cache_root();
 
 struct CacheOptions {

@@ -14,9 +14,10 @@ std::string opt_value(const std::filesystem::path& p) {
 }
 
 void add_9p(std::vector<std::string>& a, const std::string& id, const std::filesystem::path& path, const std::string& tag,
-            bool readonly) {
+            bool readonly, bool host_root) {
   a.push_back("-fsdev");
-  a.push_back("local,id=" + id + ",path=" + opt_value(path) + ",security_model=passthrough,multidevs=remap" +
+  a.push_back("local,id=" + id + ",path=" + opt_value(path) + ",security_model=" + (host_root ? "passthrough" : "none") +
+              ",multidevs=remap" +
               (readonly ? ",readonly=on" : ""));
   a.push_back("-device");
   a.push_back("virtio-9p-pci,fsdev=" + id + ",mount_tag=" + tag);
@@ -44,9 +45,9 @@ std::vector<std::string> qemu_argv(const QemuConfig& c) {
   a.insert(a.end(), {"-kernel", c.kernel.string(), "-initrd", c.initramfs.string(), "-append", kernel_cmdline(c.probe)});
   a.insert(a.end(), {"-serial", "file:" + opt_value(c.console_log)});
   if (c.probe) return a;
-  add_9p(a, "fsroot", "/", "scalelab.root", true);
-  add_9p(a, "fsresults", c.results_dir, "scalelab.results", false);
-  for (size_t i = 0; i < c.shares.size(); ++i) add_9p(a, "fsshare" + std::to_string(i), c.shares[i].path, c.shares[i].tag, false);
+  add_9p(a, "fsroot", "/", "scalelab.root", true, c.host_root);
+  add_9p(a, "fsresults", c.results_dir, "scalelab.results", false, c.host_root);
+  for (size_t i = 0; i < c.shares.size(); ++i) add_9p(a, "fsshare" + std::to_string(i), c.shares[i].path, c.shares[i].tag, false, c.host_root);
   if (c.stdout_fd >= 0 || c.stderr_fd >= 0) a.insert(a.end(), {"-device", "virtio-serial-pci"});
   auto port = [&](int fd, int set, const std::string& name) {
     if (fd < 0) return;

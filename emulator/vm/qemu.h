@@ -2,6 +2,8 @@
 // The qemu command line: q35, no network, no display; the host root and the run's results
 // directory over virtio-9p; the command's stdout/stderr on two virtio-serial ports wired to
 // descriptors qemu inherits; the serial console (kernel and init noise) to a log file.
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +24,9 @@ struct QemuConfig {
   int stdout_fd = -1;  // descriptor numbers as qemu sees them; -1: no port
   int stderr_fd = -1;
   bool probe = false;  // boot, print the probe marker, power off
+  // 9p's passthrough model chowns what the guest's root creates to root on the host, which only
+  // root may do; run as a normal user, the shares use model "none" (files stay the user's).
+  bool host_root = ::geteuid() == 0;
 };
 
 std::string kernel_cmdline(bool probe);

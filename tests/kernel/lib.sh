@@ -16,7 +16,7 @@ unavailable() {
 }
 
 require_vm() {
-  [ "$(id -u)" = 0 ] || unavailable "the kernel tier needs root (it caches kernels in /var/cache/scalelab)"
+  [ "$(id -u)" = 0 ] || unavailable "the kernel tier needs root (its tests share the kernel cache in /var/cache/scalelab; scalelab vm itself does not)"
   [ -x "$VM" ] || unavailable "$VM was not built"
   if ! check=$("$VM" vm --check 2>&1); then
     unavailable "scalelab vm cannot run here: $(echo "$check" | grep -E '^(missing|reason):' | tr '\n' ' ')(scripts/install-deps.sh installs them)"

@@ -7,42 +7,11 @@ set -euo pipefail
 build=$1 source=$2
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to create the unprivileged user the tour runs as" >&2; exit 77; }
 
-user=sl-rootless-test
-tmp=$(mktemp -d /tmp/sl-rootless.XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-  if id "$user" >/dev/null 2>&1; then
-    as_user "$tmp/bin/scalelab" clean --rootless >/dev/null 2>&1 || true
-    # Only this test's user: every one of its processes is this test's.
-    pkill -KILL -u "$user" 2>/dev/null || true
-    userdel "$user" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/unprivileged_user.sh"
+setup_unprivileged_user "$build" "$source"
+trap unprivileged_cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
-uid=$(id -u "$user") gid=$(id -g "$user")
-xdg=$tmp/xdg
-mkdir -p "$xdg" && chown "$uid:$gid" "$xdg" && chmod 700 "$xdg"
-# The build tree may sit where this user cannot read (under /root): run copies instead.
-mkdir -p "$tmp/bin/agents"
-cp "$build/scalelab" "$tmp/bin/"
-cp -r "$build/report-assets" "$tmp/bin/"
-cp "$build/agents/scalelab-agent" "$build/agents/scalelab-job-agent" "$tmp/bin/agents/" 2>/dev/null ||
-  cp "$(dirname "$(find "$build" -name scalelab-agent -type f | head -1)")"/scalelab-{agent,job-agent} "$tmp/bin/agents/"
-cp -r "$source/topologies" "$source/scenarios" "$tmp/"
-chmod -R a+rX "$tmp/bin" "$tmp/topologies" "$tmp/scenarios"
-mkdir -p "$tmp/work" && chown "$uid:$gid" "$tmp/work"
-
-as_user() {
-  (cd "$tmp/work" && setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp/work" XDG_RUNTIME_DIR="$xdg" "$@")
-}
 sl() { as_user "$tmp/bin/scalelab" "$@"; }
-# The user's processes that still run: a zombie has ended (this machine's pid 1 may reap late).
-running_of_user() { ps -u "$user" -o stat=,pid=,args= 2>/dev/null | awk '$1 !~ /^Z/'; }
 host_netns_before=$(ls /run/netns 2>/dev/null | sort || true)
 
 echo "== up"
@@ -100,6 +69,19 @@ sl down --rootless tiny
 for _ in $(seq 50); do running_of_user | grep -q "^\S*\s*$holder " || break; sleep 0.1; done
 ! running_of_user | grep -q "^\S*\s*$holder " || fail "the holder outlived the session's last cluster"
 
+echo "== pytest: the scalelab_cluster fixture, rootless because the user is not root"
+cat > "$tmp/work/test_rootless_fixture.py" <<'PY'
+def test_a_rail_down_as_a_normal_user(scalelab_cluster):
+    c = scalelab_cluster("tiny")
+    assert c.run(["sh", "-c", "exit $(( RANK == 2 ? 5 : 0 ))"]).wait(30).failed_ranks() == [2]
+    c.inject("link_down", "gpu1:nic0")
+    assert c.status()["links"]["gpu1:nic0"]["state"] == "down"
+PY
+chown "$uid:$gid" "$tmp/work/test_rootless_fixture.py"
+AS_USER_ENV="PYTHONPATH=$tmp/python SCALELAB_BIN=$tmp/bin/scalelab SCALELAB_TOPOLOGIES=$tmp/topologies" \
+  as_user /usr/bin/python3 -m pytest -q -p no:cacheprovider -p scalelab.pytest_plugin test_rootless_fixture.py | tail -3
+[ -z "$(ls "$xdg/scalelab/clusters")" ] || fail "the fixture left a cluster behind"
+
 echo "== a drill"
 sl run-scenario --rootless "$tmp/scenarios/rail-flap-during-allreduce.json" --report "$tmp/work/report" | tail -5
 [ -f "$tmp/work/report/report.html" ] || [ -n "$(ls "$tmp/work/report")" ] || fail "the drill wrote no report"
@@ -121,6 +103,7 @@ wait "$up_pid" 2>/dev/null || true
 [ -n "$(ls "$xdg/scalelab/netns")" ] || fail "the bring-up was killed before it made a namespace: nothing to recover"
 sl clean --rootless | tee "$tmp/clean1.txt"
 [ -z "$(ls "$xdg/scalelab/netns")" ] && [ -z "$(ls "$xdg/scalelab/clusters")" ] || fail "clean left namespaces or records"
+for _ in $(seq 30); do [ -n "$(running_of_user)" ] || break; sleep 0.1; done
 [ -z "$(running_of_user)" ] || { running_of_user; fail "clean left processes of $user"; }
 
 echo "== kill -9 of the holder with a rank running, then clean"

@@ -77,11 +77,17 @@ TEST(Qemu, TcgCommandLine) {
   c.shares = {{"/work/main", "scalelab.share0"}};
   c.stdout_fd = 100;
   c.stderr_fd = 101;
+  c.host_root = true;
   auto a = qemu_argv(c);
   std::string all;
   for (const auto& x : a) all += x + " ";
   EXPECT_NE(all.find("-accel tcg,thread=multi -cpu max"), std::string::npos);
   EXPECT_NE(all.find("path=/,security_model=passthrough,multidevs=remap,readonly=on"), std::string::npos);
+  c.host_root = false;  // a normal user's qemu may not chown: the shares use model "none"
+  std::string unprivileged;
+  for (const auto& x : qemu_argv(c)) unprivileged += x + " ";
+  EXPECT_NE(unprivileged.find("path=/,security_model=none,multidevs=remap,readonly=on"), std::string::npos);
+  EXPECT_EQ(unprivileged.find("passthrough"), std::string::npos);
   EXPECT_NE(all.find("path=/tmp/run,,1,"), std::string::npos);  // commas doubled for qemu
   EXPECT_NE(all.find("mount_tag=scalelab.share0"), std::string::npos);
   EXPECT_NE(all.find("-add-fd fd=100,set=1"), std::string::npos);
