@@ -24,7 +24,7 @@ nl::Capability probe_cgroups() {
   struct stat st;
   if (locations::rootless()) {
     if (auto delegated = scenario::delegated_cgroup(); !delegated.empty())
-      return {"cgroup-cpu", true, "delegated cgroup v2 " + delegated + " (SCALELAB_CGROUP)", false};
+      return {"cgroup-cpu", true, "delegated cgroup " + delegated + " (SCALELAB_CGROUP)", false};
     return {"cgroup-cpu", false, "rootless: no cgroup delegated to you (SCALELAB_CGROUP): straggler actions unavailable", false};
   }
   if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) return {"cgroup-cpu", true, "cgroup v2 (cpu.max)", false};
@@ -35,7 +35,7 @@ nl::Capability probe_cgroups() {
 const char* remedy(const std::string& name) {
   if (name == "netem") return "link latency/jitter/loss: use a kernel with CONFIG_NET_SCH_NETEM, or `scalelab vm -- …`";
   if (name == "cgroup-cpu" && locations::rootless())
-    return "set SCALELAB_CGROUP to a cgroup v2 directory delegated to you (systemd-run --user --scope -p Delegate=yes), run as root, or `scalelab vm -- …`";
+    return "set SCALELAB_CGROUP to a cgroup delegated to you (a v1 cpu directory chown'd to you, or a v2 subtree from systemd-run --user --scope -p Delegate=yes), run as root, or `scalelab vm -- …`";
   if (name == "vm") return "install qemu-system-x86 (make deps) for `scalelab vm`";
   if (name == "rps") return "in-order delivery on multi-core machines: Linux >= 6.5 with CONFIG_RPS, or `scalelab vm -- …` (verbs over rxe may retry or fail without it)";
   if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";

@@ -133,8 +133,9 @@ void validate_against(const Scenario& s, const plan::Plan& plan, const std::opti
     if (step.action == "straggler" && locations::rootless() && delegated_cgroup().empty())
       throw ScenarioError(s.source, step.json_pointer,
                           "straggler throttles a rank with a cgroup CPU quota, which a rootless run may set only in a cgroup "
-                          "delegated to you; set SCALELAB_CGROUP to a cgroup v2 directory of yours with the cpu controller "
-                          "(e.g. from `systemd-run --user --scope -p Delegate=yes`), run the drill as root, or in `scalelab vm`");
+                          "delegated to you; set SCALELAB_CGROUP to one with the cpu controller (a v1 cpu directory chown'd "
+                          "to you, or a v2 subtree from `systemd-run --user --scope -p Delegate=yes`), run the drill as root, "
+                          "or in `scalelab vm`");
   }
   for (const auto& x : s.expectations)
     for (std::size_t k = 0; k < x.by.size(); ++k)

@@ -39,12 +39,16 @@ std::string cgroup_v2_of(pid_t pid) {
 std::string delegated_cgroup() {
   const char* env = std::getenv("SCALELAB_CGROUP");
   if (!env || !*env) return "";
-  std::ifstream controllers(std::string(env) + "/cgroup.controllers");
+  const std::string dir = env;
+  // cgroup v1: a cpu-controller directory the user owns (chown'd to them).
+  if (exists(dir + "/cpu.cfs_quota_us")) return access((dir + "/cgroup.procs").c_str(), W_OK) == 0 ? dir : "";
+  // cgroup v2: a delegated subtree with the cpu controller available.
+  std::ifstream controllers(dir + "/cgroup.controllers");
   std::string c, all;
   while (controllers >> c) all += " " + c + " ";
   if (all.find(" cpu ") == std::string::npos) return "";
-  if (access((std::string(env) + "/cgroup.subtree_control").c_str(), W_OK) != 0) return "";
-  return env;
+  if (access((dir + "/cgroup.subtree_control").c_str(), W_OK) != 0) return "";
+  return dir;
 }
 
 CpuQuota::CpuQuota(const std::string& name, pid_t pid, double percent) : pid_(pid) {
@@ -53,12 +57,19 @@ CpuQuota::CpuQuota(const std::string& name, pid_t pid, double percent) : pid_(pi
   if (locations::rootless()) {
     const std::string base = delegated_cgroup();
     if (base.empty())
-      throw std::runtime_error("straggler: a rootless run needs SCALELAB_CGROUP, a cgroup v2 directory delegated to you with the cpu controller");
-    write_file(base + "/cgroup.subtree_control", "+cpu");
+      throw std::runtime_error("straggler: a rootless run needs SCALELAB_CGROUP, a cgroup directory delegated to you with the cpu controller");
     path_ = base + "/" + name;
-    parent_procs_ = cgroup_v2_of(pid) + "/cgroup.procs";
+    const bool v1 = exists(base + "/cpu.cfs_quota_us");
+    if (!v1) write_file(base + "/cgroup.subtree_control", "+cpu");
+    // v1 has no internal-process rule: the rank goes back to the delegated directory itself.
+    parent_procs_ = v1 ? base + "/cgroup.procs" : cgroup_v2_of(pid) + "/cgroup.procs";
     if (mkdir(path_.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error("cannot create cgroup " + path_ + ": " + std::strerror(errno));
-    write_file(path_ + "/cpu.max", std::to_string(quota) + " " + std::to_string(kPeriodUs));
+    if (v1) {
+      write_file(path_ + "/cpu.cfs_period_us", std::to_string(kPeriodUs));
+      write_file(path_ + "/cpu.cfs_quota_us", std::to_string(quota));
+    } else {
+      write_file(path_ + "/cpu.max", std::to_string(quota) + " " + std::to_string(kPeriodUs));
+    }
   } else if (exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")) {
     std::string base = "/sys/fs/cgroup/cpu/scalelab";
     mkdir(base.c_str(), 0755);

@@ -1,16 +1,17 @@
 #pragma once
 // A slow rank: its process confined to a share of one core through the CPU controller of
 // whichever cgroup version the machine mounts (v1 cpu.cfs_quota_us, or v2 cpu.max). Removed
-// again on release or destruction. A rootless run may only use a cgroup v2 subtree delegated to
-// the user (SCALELAB_CGROUP), and returns the rank to the cgroup it came from.
+// again on release or destruction. A rootless run may only use a cgroup delegated to the user
+// (SCALELAB_CGROUP: a v1 cpu directory they own, or a v2 subtree with the cpu controller).
 #include <sys/types.h>
 
 #include <string>
 
 namespace scalelab::scenario {
 
-// $SCALELAB_CGROUP when it names a cgroup v2 directory this process may write, with the cpu
-// controller available; "" otherwise.
+// $SCALELAB_CGROUP when it names a cgroup directory this process may use for CPU quotas (v1:
+// cpu.cfs_quota_us and a writable cgroup.procs; v2: the cpu controller available and a writable
+// cgroup.subtree_control); "" otherwise.
 std::string delegated_cgroup();
 
 class CpuQuota {
