@@ -25,7 +25,11 @@ install(TARGETS scalelab scalelab-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BIND
 if(TARGET scalelab-job-agent)
   install(TARGETS scalelab-job-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/topologies ${PROJECT_SOURCE_DIR}/scenarios DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/topologies ${PROJECT_SOURCE_DIR}/scenarios ${PROJECT_SOURCE_DIR}/jobs
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab)
+# The chart library the HTML report inlines (report/chart_library.cpp looks in share/scalelab).
+install(FILES ${PROJECT_BINARY_DIR}/report-assets/chart.umd.js ${PROJECT_BINARY_DIR}/report-assets/chart.js.LICENSE.md
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/scalelab/report-assets)
 
 # The Python package (python/scalelab: a layer over the CLI's JSON, docs/python.md) and its
 # dist-info, whose entry_points.txt registers the pytest plugin: with the .deb installed, Debian's

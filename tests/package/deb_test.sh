@@ -37,6 +37,7 @@ case $mode in
              usr/lib/cmake/scalelab/scalelabConfig.cmake usr/lib/pkgconfig/scalelab.pc \
              usr/share/man/man1/scalelab.1 usr/share/man/man1/scalelab-up.1 usr/share/man/man1/scalelab-inject.1 \
              usr/share/bash-completion/completions/scalelab usr/share/scalelab/topologies/tiny.json \
+             usr/share/scalelab/jobs/tiny-3d.json usr/share/scalelab/report-assets/chart.umd.js \
              usr/lib/python3/dist-packages/scalelab/__init__.py usr/lib/python3/dist-packages/scalelab/pytest_plugin.py \
              usr/lib/python3/dist-packages/scalelab-$version.dist-info/METADATA \
              usr/lib/python3/dist-packages/scalelab-$version.dist-info/entry_points.txt; do
@@ -53,6 +54,10 @@ case $mode in
   doctor)
     "$bin" doctor | tee "$tmp/doctor.txt"
     grep -q netns "$tmp/doctor.txt"
+    # A shipped drill from the unpacked tree: its agents, scenario, topology and the report's
+    # chart library all come from the package.
+    "$bin" run-scenario "$root/usr/share/scalelab/scenarios/rail-flap-during-allreduce.json" --report "$tmp/report" | tail -3
+    grep -q 'Chart.js v' "$tmp/report/report.html" || { echo "the report lacks its chart library" >&2; exit 1; }
     ;;
   *) echo "mode: contents or doctor" >&2; exit 2 ;;
 esac

@@ -207,11 +207,13 @@ TEST(LoadChartLibrary, WithoutTheEnvironmentLooksBesideTheExecutable) {
   testing::ScopedEnv env(kReportAssetsEnv, std::nullopt);
   const fs::path exe_dir = fs::read_symlink("/proc/self/exe").parent_path();
   auto candidates = chart_library_candidates();
-  ASSERT_EQ(candidates.size(), 2u);
+  ASSERT_EQ(candidates.size(), 3u);
   EXPECT_EQ(candidates[0], exe_dir / "report-assets" / kChartLibraryFile);
   EXPECT_EQ(candidates[1], (exe_dir.parent_path() / "report-assets" / kChartLibraryFile).lexically_normal());
-  // build/tests/report/report_tests has neither folder (the build copies to build/report-assets/).
-  if (!fs::exists(candidates[0]) && !fs::exists(candidates[1])) {
+  // Installed (the .deb): /usr/bin/scalelab reads /usr/share/scalelab/report-assets/.
+  EXPECT_EQ(candidates[2], (exe_dir.parent_path() / "share/scalelab/report-assets" / kChartLibraryFile).lexically_normal());
+  // build/tests/report/report_tests has none of them (the build copies to build/report-assets/).
+  if (!fs::exists(candidates[0]) && !fs::exists(candidates[1]) && !fs::exists(candidates[2])) {
     try {
       load_chart_library();
       FAIL() << "expected an error";

@@ -16,7 +16,8 @@ std::vector<std::filesystem::path> chart_library_candidates() {
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
   fs::path dir = exe.parent_path();
-  return {dir / "report-assets" / kChartLibraryFile, (dir.parent_path() / "report-assets" / kChartLibraryFile).lexically_normal()};
+  return {dir / "report-assets" / kChartLibraryFile, (dir.parent_path() / "report-assets" / kChartLibraryFile).lexically_normal(),
+          (dir.parent_path() / "share/scalelab/report-assets" / kChartLibraryFile).lexically_normal()};
 }
 
 std::string load_chart_library() {

@@ -24,6 +24,7 @@ std::string html_report(const std::vector<nlohmann::json>& events, const std::st
 //   $SCALELAB_REPORT_ASSETS/chart.umd.js    (when that variable is set: only there)
 //   <dir of /proc/self/exe>/report-assets/chart.umd.js
 //   <dir of /proc/self/exe>/../report-assets/chart.umd.js
+//   <dir of /proc/self/exe>/../share/scalelab/report-assets/chart.umd.js   (installed: the .deb)
 // The build (`make build`) runs `npm ci` in report-assets/ and copies the file to
 // build/report-assets/, next to build/scalelab.
 inline constexpr const char* kChartLibraryFile = "chart.umd.js";
