@@ -4,7 +4,7 @@
 # root, down; then `kill -9` of the orchestrator mid-bring-up and of the session's holder, each
 # followed by `clean`, with nothing left behind. Needs root only to create that user.
 set -euo pipefail
-build=$1 source=$2
+build=$(cd "$1" && pwd) source=$(cd "$2" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to create the unprivileged user the tour runs as" >&2; exit 77; }
 
 . "$(dirname "$0")/unprivileged_user.sh"
@@ -81,6 +81,22 @@ chown "$uid:$gid" "$tmp/work/test_rootless_fixture.py"
 AS_USER_ENV="PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTHONPATH=$tmp/python SCALELAB_BIN=$tmp/bin/scalelab SCALELAB_TOPOLOGIES=$tmp/topologies" \
   as_user /usr/bin/python3 -m pytest -q -p no:cacheprovider -p scalelab.pytest_plugin test_rootless_fixture.py | tail -3
 [ -z "$(ls "$xdg/scalelab/clusters")" ] || fail "the fixture left a cluster behind"
+
+echo "== GoogleTest: scalelab::ClusterTest with SCALELAB_ROOTLESS=1, a test that fails on purpose"
+probe=$build/tests/api/api_fixture_probe
+if [ -x "$probe" ] && as_user test -r "$source/topologies/tiny.json"; then
+  cp "$probe" "$tmp/bin/" && chmod a+rx "$tmp/bin/api_fixture_probe"
+  status=0
+  AS_USER_ENV="SCALELAB_ROOTLESS=1 SCALELAB_PROBE_FILE=$tmp/work/probe SCALELAB_AGENT=$tmp/bin/agents/scalelab-agent" \
+    as_user "$tmp/bin/api_fixture_probe" --gtest_filter=ProbeTest.FailsAnAssertion > "$tmp/probe.txt" 2>&1 || status=$?
+  probe_cluster=$(cat "$tmp/work/probe" 2>/dev/null || true)
+  [ "$status" != 0 ] && [ -n "$probe_cluster" ] || { cat "$tmp/probe.txt"; fail "the fixture brought no cluster up rootless"; }
+  grep -q "\[ scalelab \] cluster $probe_cluster when the test failed" "$tmp/probe.txt" || { cat "$tmp/probe.txt"; fail "no status on failure"; }
+  [ ! -e "$xdg/scalelab/clusters/$probe_cluster" ] || fail "the fixture left $probe_cluster up"
+  echo "the failed test printed cluster $probe_cluster's status and took it down"
+else
+  echo "NOTE: $probe not built, or the source tree is unreadable to $user: the C++ fixture step is not run"
+fi
 
 echo "== a drill"
 sl run-scenario --rootless "$tmp/scenarios/rail-flap-during-allreduce.json" --report "$tmp/work/report" | tail -5
