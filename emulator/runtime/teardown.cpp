@@ -12,6 +12,7 @@
 #include "emulator/netlink/netns.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/neighbour_limits.h"
+#include "emulator/runtime/straggler_cgroups.h"
 
 namespace scalelab::runtime {
 namespace {
@@ -63,6 +64,7 @@ TeardownReport down(const std::string& cluster) {
   for (auto it = names.rbegin(); it != names.rend(); ++it)
     if (nl::remove_named_netns(*it)) report.removed_namespaces.push_back(*it);
   dir->remove();
+  remove_straggler_cgroups(cluster);
   restore_host_neighbour_limits_if_idle();
   return report;
 }
@@ -75,6 +77,7 @@ TeardownReport clean() {
     report.removed_namespaces.insert(report.removed_namespaces.end(), r.removed_namespaces.begin(), r.removed_namespaces.end());
     report.stopped_pids.insert(report.stopped_pids.end(), r.stopped_pids.begin(), r.stopped_pids.end());
   }
+  remove_straggler_cgroups("");
   // Whatever no journal mentions (a journal deleted by hand, a crash between steps).
   for (const auto& name : nl::list_named_netns("sl-"))
     if (nl::remove_named_netns(name)) report.removed_namespaces.push_back(name);

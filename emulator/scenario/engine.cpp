@@ -28,6 +28,7 @@
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/live_cluster.h"
 #include "emulator/runtime/realize.h"
+#include "emulator/runtime/straggler_cgroups.h"
 #include "emulator/runtime/targets.h"
 #include "emulator/runtime/teardown.h"
 #include "emulator/scenario/event_log.h"
@@ -309,7 +310,7 @@ class Drill {
       if (a.action == "stop") group_->signal(rank, SIGSTOP), removed_ranks_.insert(rank);
       if (a.action == "cont") group_->signal(rank, SIGCONT), removed_ranks_.erase(rank);
       if (a.action == "straggler")
-        quotas_[rank] = std::make_unique<CpuQuota>(plan_.cluster + "-rank" + std::to_string(rank), group_->pids().at(rank), *a.step->cpu_percent);
+        quotas_[rank] = std::make_unique<CpuQuota>(runtime::straggler_cgroup_name(plan_.cluster, rank), group_->pids().at(rank), *a.step->cpu_percent);
       if (a.action == "release") quotas_.erase(rank);
     }
     return detail;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "emulator/locations/locations.h"
+#include "emulator/runtime/straggler_cgroups.h"
 
 namespace scalelab::scenario {
 namespace {
@@ -71,7 +72,7 @@ CpuQuota::CpuQuota(const std::string& name, pid_t pid, double percent) : pid_(pi
       write_file(path_ + "/cpu.max", std::to_string(quota) + " " + std::to_string(kPeriodUs));
     }
   } else if (exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")) {
-    std::string base = "/sys/fs/cgroup/cpu/scalelab";
+    std::string base = runtime::kStragglerCgroupV1;
     mkdir(base.c_str(), 0755);
     path_ = base + "/" + name;
     parent_procs_ = "/sys/fs/cgroup/cpu/cgroup.procs";
@@ -79,7 +80,7 @@ CpuQuota::CpuQuota(const std::string& name, pid_t pid, double percent) : pid_(pi
     write_file(path_ + "/cpu.cfs_period_us", std::to_string(kPeriodUs));
     write_file(path_ + "/cpu.cfs_quota_us", std::to_string(quota));
   } else if (exists("/sys/fs/cgroup/cgroup.controllers")) {
-    std::string base = "/sys/fs/cgroup/scalelab";
+    std::string base = runtime::kStragglerCgroupV2;
     mkdir(base.c_str(), 0755);
     write_file("/sys/fs/cgroup/cgroup.subtree_control", "+cpu");
     write_file(base + "/cgroup.subtree_control", "+cpu");
