@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -194,7 +195,13 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
   std::map<GroupKind, GroupTotals> totals;
   const int all_steps = opts.warmup_steps + opts.steps;
   Clock::time_point timed_start{};
+  // A step's period, for the drill's events: from the previous step's end, through the barrier
+  // that waits for the slowest rank, to this step's end. The ranks run in lockstep, so this is
+  // the job's pace; a rank's own step time is not (a prefill rank's KV sends complete into its
+  // socket buffers, long before the decode rank has them).
+  std::optional<Clock::time_point> previous_end;
   for (int step = 0;; ++step) {
+    const auto period_start = previous_end.value_or(Clock::now());
     const bool warmup = step < opts.warmup_steps, check = warmup && opts.check;
     if (opts.duration_s > 0 && !warmup) {
       // Rank 0 decides, so every rank runs the same number of steps.
@@ -243,13 +250,15 @@ JobReport run_job(Comm& world, const GroupConnector& connect, const job::JobSpec
     }
     for (auto& f : pending) done.push_back(f.get());
     const double step_seconds = seconds_since(start);
+    const double period_seconds = seconds_since(period_start);
+    previous_end = Clock::now();
     if (opts.on_step) {
       StepEvent e;
       e.rank = me, e.step = step, e.warmup = warmup;
       const double end_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      e.end_unix = end_unix, e.start_unix = end_unix - step_seconds;
+      e.end_unix = end_unix, e.start_unix = end_unix - period_seconds;
       for (const auto& r : done) e.bytes += r.bytes;
-      e.throughput_GBps = step_seconds > 0 ? e.bytes / step_seconds / 1e9 : 0;
+      e.throughput_GBps = period_seconds > 0 ? e.bytes / period_seconds / 1e9 : 0;
       opts.on_step(e);
     }
 

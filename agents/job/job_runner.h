@@ -36,9 +36,9 @@ struct JobOptions {
 struct StepEvent {
   int rank = 0, step = 0;
   bool warmup = false;
-  double start_unix = 0, end_unix = 0;
+  double start_unix = 0, end_unix = 0;  // the step's period: from the previous step's end (lockstep)
   double bytes = 0;           // every operation's bytes this step
-  double throughput_GBps = 0; // bytes ÷ step time: how fast the job moves its data
+  double throughput_GBps = 0; // bytes ÷ the step's period: how fast the job moves its data
 };
 
 struct PhaseTime {

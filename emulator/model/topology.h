@@ -48,6 +48,9 @@ struct Topology {
   std::string source;       // file path (or "<inline>") the errors name
   bool dilation_auto = false;
   double dilation = 1.0;    // >= 1; real time / emulated time
+  // net.ipv4.fib_multipath_hash_seed of every namespace (Linux >= 6.11): which equal-cost next
+  // hop each flow takes is then the same on every bring-up. 0 = the kernel's own random seed.
+  std::uint32_t ecmp_seed = 0;
   std::vector<Node> nodes;  // gpus first, in rank order; then switches and routers
   std::vector<Link> links;
 

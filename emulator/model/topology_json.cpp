@@ -29,6 +29,7 @@ nlohmann::json topology_to_json(const Topology& topology) {
   }
   nlohmann::json out = {{"name", topology.name}};
   out["dilation"] = topology.dilation_auto ? nlohmann::json("auto") : nlohmann::json(topology.dilation);
+  if (topology.ecmp_seed) out["ecmp_seed"] = topology.ecmp_seed;
   out["nodes"] = std::move(nodes);
   out["links"] = std::move(links);
   return out;

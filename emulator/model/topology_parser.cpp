@@ -405,7 +405,7 @@ void assign_explicit_domains(Topology& t) {
 Topology parse_topology(const std::string& text, const std::string& source) {
   const json root = parse_json(text, source);
   const JsonReader r(source);
-  r.require_object(root, "", {"name", "dilation", "cluster", "nodes", "links"});
+  r.require_object(root, "", {"name", "dilation", "ecmp_seed", "cluster", "nodes", "links"});
 
   Topology t;
   t.source = source;
@@ -423,6 +423,9 @@ Topology parse_topology(const std::string& text, const std::string& source) {
              fmt::format("expected a number >= 1 or \"auto\", got {}", detail::describe(*d)));
     }
   }
+
+  if (const json* seed = JsonReader::optional(root, "ecmp_seed"))
+    t.ecmp_seed = static_cast<std::uint32_t>(r.integer(*seed, "/ecmp_seed", 0, 4294967295LL));
 
   const bool has_cluster = root.contains("cluster");
   const bool has_nodes = root.contains("nodes");

@@ -1,6 +1,8 @@
 #include "emulator/locations/locations.h"
 #include "emulator/runtime/realize.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -66,6 +68,10 @@ class Realizer {
       nl::write_sysctl(fd, "net/ipv6/conf/all/disable_ipv6", "1");
       nl::write_sysctl(fd, "net/ipv6/conf/default/disable_ipv6", "1");
       if (ns.forwarding) nl::write_sysctl(fd, "net/ipv4/ip_forward", "1");
+      // The topology's ECMP hash seed, so each flow takes the same equal-cost next hop on every
+      // bring-up (drills that lose a spine depend on it); Linux < 6.11 has no such sysctl.
+      if (plan_.topology.ecmp_seed && ecmp_seed_supported_)
+        nl::write_sysctl(fd, "net/ipv4/fib_multipath_hash_seed", std::to_string(plan_.topology.ecmp_seed));
       // Before any interface exists, so every veth and bridge keeps each flow in order (rps.h).
       if (!rps_mask_.empty()) nl::set_rps_default_mask(fd, rps_mask_);
       live.socket.emplace(fd);
@@ -157,6 +163,7 @@ class Realizer {
 
   void set_netem_available(bool available) { netem_ = available; }
   void set_rps_mask(std::string mask) { rps_mask_ = std::move(mask); }
+  void set_ecmp_seed_supported(bool supported) { ecmp_seed_supported_ = supported; }
   // Unwinds a failed bring-up: closing a created namespace's handle removes it.
   void remove_all() {
     for (auto& l : live_) l.socket.reset(), l.netns.reset();
@@ -175,6 +182,7 @@ class Realizer {
   std::vector<std::vector<std::size_t>> far_ends_;  // per namespace: interface indexes
   bool netem_ = false;
   std::string rps_mask_;  // empty: the kernel cannot steer per namespace
+  bool ecmp_seed_supported_ = false;
   std::mutex counts_mutex_;
   RealizeReport report_;
 };
@@ -227,6 +235,14 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   std::vector<std::string> notes;
   try {
     if (caps.has("rps")) realizer.set_rps_mask(nl::online_cpu_mask());
+    if (plan.topology.ecmp_seed) {
+      const bool seedable = ::access("/proc/sys/net/ipv4/fib_multipath_hash_seed", F_OK) == 0;
+      realizer.set_ecmp_seed_supported(seedable);
+      if (!seedable)
+        warnings.push_back(fmt::format("this kernel has no net.ipv4.fib_multipath_hash_seed (Linux < 6.11): ecmp_seed {} is not "
+                                       "applied, and which spine each flow takes is the kernel's random choice",
+                                       plan.topology.ecmp_seed));
+    }
     dir.write_json("state.json", state);
     if (auto raised = fit_host_neighbour_limits(plan.cluster, neighbour_entries)) notes.push_back(*raised);
     dir.write_json("plan.json", plan::plan_to_json(plan));

@@ -173,3 +173,42 @@ TEST(JobRunner, InferenceReportsLatencyPerTokenAndChecksTheKvCache) {
 
 }  // namespace
 }  // namespace scalelab::agent
+
+namespace scalelab::agent {
+namespace {
+
+// A drill reads a job's throughput from the step events: each must span the step's period (from
+// the previous step's end), not the rank's own work. Prefill here finishes its part (100 us and
+// asynchronous KV sends) long before decode has decoded 3 tokens of 5 ms; the ranks run in
+// lockstep, so both see the same period and the prefill rank's throughput is not inflated.
+TEST(JobRunner, StepEventsSpanTheStepsPeriodOnEveryRank) {
+  auto spec = job::parse_job(R"({"name": "pd", "parallel": {"tp": 1, "pp": 2}, "layers_per_stage": 1,
+    "inference": {"requests": 2, "rate": 0, "prefill": {"compute": "100us"},
+                  "kv_bytes": 8192, "decode": {"tokens": 3, "compute": "5ms"}}})", "pd.json");
+  auto jo = quick();
+  jo.steps = 4;
+  std::mutex mu;
+  std::map<int, std::vector<StepEvent>> events;
+  jo.on_step = [&](const StepEvent& e) {
+    std::lock_guard lk(mu);
+    events[e.rank].push_back(e);
+  };
+  auto out = run_inprocess_job(spec, 2, 1, jo);
+  ASSERT_TRUE(out.errors.empty()) << out.errors.front();
+  ASSERT_EQ(events[0].size(), 5u);
+  ASSERT_EQ(events[1].size(), 5u);
+  for (int rank : {0, 1})
+    for (std::size_t i = 1; i < events[rank].size(); ++i) {
+      const auto& e = events[rank][i];
+      EXPECT_NEAR(e.start_unix, events[rank][i - 1].end_unix, 2e-3) << "rank " << rank << " step " << i << ": periods tile";
+      EXPECT_NEAR(e.throughput_GBps, e.bytes / (e.end_unix - e.start_unix) / 1e9, 1e-6 + e.throughput_GBps * 0.01);
+    }
+  for (std::size_t i = 1; i < 5; ++i) {
+    const double prefill = events[0][i].end_unix - events[0][i].start_unix, decode = events[1][i].end_unix - events[1][i].start_unix;
+    EXPECT_GE(prefill, 0.025) << "step " << i << ": 2 requests × 3 tokens × 5 ms of decode pace the prefill rank too";
+    EXPECT_NEAR(prefill, decode, 0.5 * decode) << "step " << i;
+  }
+}
+
+}  // namespace
+}  // namespace scalelab::agent

@@ -1,4 +1,5 @@
 #include "emulator/model/topology.h"
+#include "emulator/model/topology_json.h"
 
 #include <gtest/gtest.h>
 
@@ -184,7 +185,7 @@ TEST(Parser, DuplicateJsonKeysAreRejected) {
 
 TEST(Parser, UnknownTopLevelKey) {
   expect_error(R"({"name": "c", "dilaton": 2, "cluster": {}})", "/dilaton",
-               "unknown key \"dilaton\"; allowed keys are name, dilation, cluster, nodes, links");
+               "unknown key \"dilaton\"; allowed keys are name, dilation, ecmp_seed, cluster, nodes, links");
 }
 
 TEST(Parser, UnknownKeyInCluster) {
@@ -263,6 +264,25 @@ TEST(Parser, DilationFractionalNumber) {
                                     "<inline>");
   EXPECT_FALSE(t.dilation_auto);
   EXPECT_EQ(t.dilation, 2.5);
+}
+
+TEST(Parser, EcmpSeedIsKeptAndSurvivesTheExplicitForm) {
+  const Topology t = parse_topology(R"({"name": "c", "ecmp_seed": 8,
+      "cluster": {"hosts": 1, "gpus_per_host": 1, "scale_up": {"bandwidth": "1Gb/s"}}})",
+                                    "<inline>");
+  EXPECT_EQ(t.ecmp_seed, 8u);
+  // A live cluster rebuilds its plan from the explicit form it wrote: the seed must be in it.
+  const Topology again = parse_topology(topology_to_json(t).dump(), "<explicit>");
+  EXPECT_EQ(again.ecmp_seed, 8u);
+  EXPECT_EQ(parse_topology(R"({"name": "c", "cluster": {"hosts": 1, "gpus_per_host": 1,
+      "scale_up": {"bandwidth": "1Gb/s"}}})", "<inline>").ecmp_seed, 0u);  // the kernel's own
+}
+
+TEST(Parser, EcmpSeedMustBeA32BitUnsignedInteger) {
+  expect_error(R"({"name": "c", "ecmp_seed": 4294967296, "cluster": {}})", "/ecmp_seed",
+               "an integer within 0..4294967295");
+  expect_error(R"({"name": "c", "ecmp_seed": "8", "cluster": {}})", "/ecmp_seed",
+               "an integer within 0..4294967295");
 }
 
 TEST(Parser, DilationOtherStringIsAnError) {

@@ -88,3 +88,45 @@ TEST(Reachability, LeavesHaveLiveEcmpRoutesOverEverySpine) {
     if (r.nexthops.size() == 2) multipath++;
   EXPECT_EQ(multipath, 7u) << "leaf0 should reach the 7 other rails over both spines";
 }
+
+namespace {
+std::string shell_output(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
+    pclose(pipe);
+  }
+  return out;
+}
+
+// Which spine leaf0 forwards each of its GPUs' flows to the GPU 8 ranks on (a KV pair of
+// jobs/host-leaf-pd-kv.json) takes: "spine0 spine1 …".
+std::string kv_spines(const LiveCluster& c) {
+  std::string out;
+  for (int g = 0; g < 4; ++g) {
+    const auto route = shell_output("ip netns exec " + c.node("leaf0").netns + " ip route get " +
+                                    c.address("gpu" + std::to_string(g + 8), "nic0") + " from " +
+                                    c.address("gpu" + std::to_string(g), "nic0") + " iif br0");
+    std::smatch m;
+    out += std::regex_search(route, m, std::regex("dev (spine\\d+)")) ? m[1].str() + " " : "? ";
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Reachability, EcmpSeedMakesEveryBringUpHashTheSameWay) {
+  SCALELAB_REQUIRE_ROOT();
+  if (access("/proc/sys/net/ipv4/fib_multipath_hash_seed", F_OK) != 0)
+    GTEST_SKIP() << "this kernel has no net.ipv4.fib_multipath_hash_seed (Linux < 6.11)";
+  auto topology = fixtures::shipped_topology("host-leaf-oversub.json");
+  ASSERT_NE(topology.ecmp_seed, 0u);
+  LiveCluster first(topology), second(topology);
+  for (const char* node : {"gpu0", "leaf0", "spine1"})
+    EXPECT_EQ(shell_output("ip netns exec " + first.node(node).netns + " cat /proc/sys/net/ipv4/fib_multipath_hash_seed"),
+              std::to_string(topology.ecmp_seed) + "\n")
+        << node;
+  const auto spines = kv_spines(first);
+  EXPECT_EQ(spines.find('?'), std::string::npos) << spines;
+  EXPECT_EQ(kv_spines(second), spines) << "two clusters with the same ecmp_seed must put each flow on the same spine";
+}
