@@ -93,7 +93,7 @@ ClusterInfo parse_cluster(const std::string& text, const std::string& origin) {
   json j;
   try {
     j = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz/)
     throw ClusterFileError(fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   if (!j.is_object()) bad(origin, "", "must be an object");

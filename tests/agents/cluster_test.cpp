@@ -173,3 +173,10 @@ TEST(TransportChoice, AutoUsesVerbsOnlyWhereAnRdmaDeviceCarriesTheInterface) {
   EXPECT_FALSE(plan_transports(c, 2, TransportKind::tcp, root.string()).scale_up.used);
   fs::remove_all(root);
 }
+
+// Found by fuzz/cluster_fuzz ("66666666666666e6666…{"): a number beyond a double's range is json's
+// out_of_range, which escaped parse_cluster as a bare exception instead of a ClusterFileError.
+TEST(ClusterFile, NumberTooLargeIsAClusterFileError) {
+  EXPECT_NE(msg("66666666666666e6666666666666666666666666{").find("f.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(msg(R"({"dilation": 1e999, "ranks": []})").find("f.json: not valid JSON"), std::string::npos);
+}

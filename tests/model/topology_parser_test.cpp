@@ -459,5 +459,17 @@ TEST(TopologyFiles, ExplicitExample) {
   EXPECT_EQ(t.find("gpu3")->local_rank, 1);
 }
 
+// The out_of_range fuzz/ found in the job and cluster parsers (a number beyond a double's range),
+// here: a TopologyError naming the file, not a bare json exception.
+TEST(TopologyParser, NumberTooLargeIsATopologyError) {
+  try {
+    parse_topology(R"({ "name": "x", "dilation": 1e999, "cluster": {} })", "big.json");
+    FAIL() << "accepted";
+  } catch (const TopologyError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace scalelab::model
