@@ -104,6 +104,16 @@ Run run_with_fake_rank2(const std::function<void(int base)>& peer) {
   return run;
 }
 
+// Rank 2 sends rank 0 `hello` from `source`, then holds the connection open.
+Run one_hello(const std::array<std::byte, wire::kHelloSize>& hello, const char* source = "127.0.0.1") {
+  return run_with_fake_rank2([&](int base) {
+    const int fd = dial(base, source);
+    send_all(fd, hello);
+    hold();
+    ::close(fd);
+  });
+}
+
 // Rank 2's valid hello to ranks 0 and 1 (so both connect), then `to_rank0` on its connection to rank 0;
 // it keeps both connections open until the ranks are done.
 Run after_valid_hello(const std::function<void(int fd)>& to_rank0) {
@@ -162,32 +172,17 @@ TEST(HostilePeer, TruncatedHelloEndsInTheConnectDeadlineNamingIt) {
 }
 
 TEST(HostilePeer, AnotherClustersHello) {
-  auto run = run_with_fake_rank2([](int base) {
-    const int fd = dial(base);
-    send_all(fd, wire::encode_hello("other-cluster", 2, 3));
-    hold();
-    ::close(fd);
-  });
+  auto run = one_hello(wire::encode_hello("other-cluster", 2, 3));
   expect_named(run, "speaks for cluster 'other-cluster', not this rank's cluster 'loop'", -1, 1.5);
 }
 
 TEST(HostilePeer, AnotherWorldSize) {
-  auto run = run_with_fake_rank2([](int base) {
-    const int fd = dial(base);
-    send_all(fd, wire::encode_hello("loop", 2, 8));
-    hold();
-    ::close(fd);
-  });
+  auto run = one_hello(wire::encode_hello("loop", 2, 8));
   expect_named(run, "says the world has 8 ranks; this cluster has 3", -1, 1.5);
 }
 
 TEST(HostilePeer, ConnectFromOutsideThePlan) {
-  auto run = run_with_fake_rank2([](int base) {
-    const int fd = dial(base, "127.0.0.2");  // the plan gives rank 2 the address 127.0.0.1
-    send_all(fd, wire::encode_hello("loop", 2, 3));
-    hold();
-    ::close(fd);
-  });
+  auto run = one_hello(wire::encode_hello("loop", 2, 3), "127.0.0.2");  // the plan gives rank 2 127.0.0.1
   expect_named(run, "whose address in the cluster's plan is 127.0.0.1: a connection from outside the plan", 2, 1.5);
   EXPECT_NE(run.out[0].info.cause.find("from 127.0.0.2:"), std::string::npos) << run.out[0].info.cause;
 }

@@ -462,13 +462,7 @@ TEST(TopologyFiles, ExplicitExample) {
 // The out_of_range fuzz/ found in the job and cluster parsers (a number beyond a double's range),
 // here: a TopologyError naming the file, not a bare json exception.
 TEST(TopologyParser, NumberTooLargeIsATopologyError) {
-  try {
-    parse_topology(R"({ "name": "x", "dilation": 1e999, "cluster": {} })", "big.json");
-    FAIL() << "accepted";
-  } catch (const TopologyError& e) {
-    EXPECT_NE(std::string(e.what()).find("big.json"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos) << e.what();
-  }
+  expect_error(R"({ "name": "x", "dilation": 1e999, "cluster": {} })", "", "invalid JSON: number overflow");
 }
 
 }  // namespace

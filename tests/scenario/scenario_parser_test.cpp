@@ -106,11 +106,5 @@ TEST(ScenarioParser, AJobWorkloadIsOneKindOfWorkloadAndMustExist) {
 // The out_of_range fuzz/ found in the job and cluster parsers (a number beyond a double's range),
 // here: a ScenarioError naming the file, not a bare json exception.
 TEST(ScenarioParser, NumberTooLargeIsAScenarioError) {
-  try {
-    parse_scenario(R"({ "seed": 1e999 })", "big.json");
-    FAIL() << "accepted";
-  } catch (const ScenarioError& e) {
-    EXPECT_NE(std::string(e.what()).find("big.json"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
-  }
+  expect_rejected(R"({ "seed": 1e999 })", "(top level)", "not valid JSON");
 }
