@@ -1,6 +1,8 @@
 #include "collectives/cluster.h"
 
 #include <fstream>
+#include <limits>
+#include <type_traits>
 #include <map>
 #include <sstream>
 
@@ -23,6 +25,18 @@ T get(const json& j, const char* key, const std::string& origin, const std::stri
   if (it == j.end() || it->is_null()) {
     if (dflt) return *dflt;
     bad(origin, ptr + "/" + key, "missing");
+  }
+  if constexpr (std::is_integral_v<T>) {
+    // Checked here: json's get<int>() of 3e22 (or of 2.5) is a float-to-int conversion, undefined
+    // behaviour (found by fuzz/cluster_fuzz).
+    const bool fits = (it->is_number_integer() && it->is_number_unsigned())
+                          ? it->template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                          : it->is_number_integer() && it->template get<int64_t>() >= std::numeric_limits<T>::min() &&
+                                it->template get<int64_t>() <= std::numeric_limits<T>::max();
+    if (!fits)
+      bad(origin, ptr + "/" + key,
+          fmt::format("must be an integer in {}..{}, got {}", static_cast<int64_t>(std::numeric_limits<T>::min()),
+                      static_cast<uint64_t>(std::numeric_limits<T>::max()), it->dump()));
   }
   try {
     return it->get<T>();
@@ -93,7 +107,7 @@ ClusterInfo parse_cluster(const std::string& text, const std::string& origin) {
   json j;
   try {
     j = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz/)
     throw ClusterFileError(fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   if (!j.is_object()) bad(origin, "", "must be an object");

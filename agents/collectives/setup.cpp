@@ -123,6 +123,7 @@ std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const Transpo
   if (!tcp_peers.empty()) {
     TcpOptions o = opts.tcp;
     o.base_port = c.base_port;
+    o.cluster = c.name;
     owned.push_back(std::make_unique<TcpTransport>(rank, n, o));
     tcp = owned.back().get();
   }

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,13 +21,8 @@ namespace scalelab::agent {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x534c4142;  // "SLAB"
 constexpr std::size_t kMaxIoPerPass = 8 << 20;
 constexpr std::size_t kStagingRead = 1 << 20;
-
-struct Hello {
-  uint32_t magic, rank, world;
-};
 
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -146,8 +142,8 @@ void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadlin
         }
       }
       if (rc == 0) {
-        Hello h{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(world_)};
-        rc = io_exact(fd, &h, sizeof h, true, deadline);
+        auto h = wire::encode_hello(opts_.cluster, rank_, world_);
+        rc = io_exact(fd, h.data(), h.size(), true, deadline);
         if (rc == 0) break;
         errno = rc;
         rc = -1;
@@ -170,20 +166,31 @@ void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadlin
     c->route = r;
     chans_[r.peer] = std::move(c);
   }
-  // 2. Accept the higher-ranked peers; identify them by their hello.
+  // 2. Accept the higher-ranked peers; identify them by their hello, and end this rank with a named
+  //    error on a connection that is not one of them (collectives/wire.h says what a hello must be).
   struct Pending {
     int fd;
-    Hello h;
+    std::array<std::byte, wire::kHelloSize> h;
     std::size_t got;
+    sockaddr_in src;
   };
   std::vector<Pending> pending;
+  std::string last_dropped;  // a connection that closed before its hello was complete
+  auto close_pending = [&] {
+    for (auto& p : pending) ::close(p.fd);
+    pending.clear();
+  };
   while (!expected.empty()) {
     if (deadline.expired()) {
-      for (auto& p : pending) ::close(p.fd);
+      for (auto& p : pending)  // a connection still owing its hello says more than a bare timeout
+        last_dropped = fmt::format("a connection sent {} of the hello's {} bytes and then nothing", p.got,
+                                   wire::kHelloSize);
+      close_pending();
       const PeerRoute& r = *expected.begin()->second;
       throw CollectiveError(r, name(),
-                            fmt::format("timeout after {} ms waiting for rank {} to connect to port {}",
-                                        deadline.budget().count(), r.peer, opts_.base_port + rank_));
+                            fmt::format("timeout after {} ms waiting for rank {} to connect to port {}{}",
+                                        deadline.budget().count(), r.peer, opts_.base_port + rank_,
+                                        last_dropped.empty() ? "" : " (" + last_dropped + ")"));
     }
     std::vector<pollfd> pfds;
     pfds.push_back({listen_fd_, POLLIN, 0});
@@ -191,33 +198,59 @@ void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadlin
     ::poll(pfds.data(), pfds.size(), deadline.poll_ms(200));
     if (pfds[0].revents & POLLIN) {
       while (true) {
-        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        sockaddr_in src{};
+        socklen_t sl = sizeof src;
+        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&src), &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) break;
         tune(fd, opts_.socket_buffer_bytes);
-        pending.push_back({fd, {}, 0});
+        pending.push_back({fd, {}, 0, src});
       }
     }
     for (std::size_t i = 0; i < pending.size();) {
       auto& p = pending[i];
-      ssize_t n = ::recv(p.fd, reinterpret_cast<char*>(&p.h) + p.got, sizeof(Hello) - p.got, 0);
+      char ip[INET_ADDRSTRLEN] = "?";
+      ::inet_ntop(AF_INET, &p.src.sin_addr, ip, sizeof ip);
+      const std::string from = fmt::format("{}:{}", ip, ntohs(p.src.sin_port));
+      ssize_t n = ::recv(p.fd, p.h.data() + p.got, p.h.size() - p.got, 0);
       if (n > 0) p.got += static_cast<std::size_t>(n);
       const bool dead = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
       if (dead) {
+        last_dropped = fmt::format("a connection from {} closed after {} of the hello's {} bytes", from, p.got,
+                                   wire::kHelloSize);
         ::close(p.fd);
         pending.erase(pending.begin() + static_cast<long>(i));
         continue;
       }
-      if (p.got == sizeof(Hello)) {
-        const int peer = static_cast<int>(p.h.rank);
-        auto it = expected.find(peer);
-        if (p.h.magic != kMagic || static_cast<int>(p.h.world) != world_ || it == expected.end()) {
-          ::close(p.fd);  // stray or duplicate connection: ignore it
-        } else {
-          auto c = std::make_unique<Chan>();
-          c->fd = p.fd;
-          c->route = *it->second;
-          chans_[peer] = std::move(c);
-          expected.erase(it);
+      if (p.got == p.h.size()) {
+        std::string rejected;
+        int claimed = -1;
+        try {
+          claimed = static_cast<int>(wire::check_hello(p.h.data(), opts_.cluster, rank_, world_).rank);
+          auto it = expected.find(claimed);
+          if (it == expected.end())
+            rejected = fmt::format("claims rank {}, which is already connected (or not a peer of this rank)", claimed);
+          else if (it->second->peer_address != ip)
+            rejected = fmt::format("claims rank {}, whose address in the cluster's plan is {}: a connection from "
+                                   "outside the plan",
+                                   claimed, it->second->peer_address);
+          else {
+            auto c = std::make_unique<Chan>();
+            c->fd = p.fd;
+            c->route = *it->second;
+            chans_[claimed] = std::move(c);
+            expected.erase(it);
+          }
+        } catch (const wire::WireError& e) {
+          rejected = e.what();
+          claimed = -1;
+        }
+        if (!rejected.empty()) {
+          close_pending();
+          PeerRoute r = *expected.begin()->second;  // the tier and interface connections arrive on
+          r.peer = claimed;
+          r.peer_address = ip;
+          r.peer_port = ntohs(p.src.sin_port);
+          throw CollectiveError(r, name(), fmt::format("rejected a connection from {}: {}", from, rejected));
         }
         pending.erase(pending.begin() + static_cast<long>(i));
         continue;
@@ -259,24 +292,35 @@ bool TcpTransport::drain_staging(Chan& c) {
 
 bool TcpTransport::read_chan(Chan& c) {
   bool moved = drain_staging(c);
-  if (c.fd < 0 || c.eof || c.err) return moved;
+  if (c.fd < 0 || c.eof || c.err || !c.wire_err.empty()) return moved;
   std::size_t budget = kMaxIoPerPass;
   while (budget > 0) {
     ssize_t n;
-    if (!c.recvs.empty()) {
-      auto& op = *c.recvs.front();
-      n = ::recv(c.fd, op.buf + op.done, std::min(op.len - op.done, budget), 0);
-      if (n > 0) {
-        op.done += static_cast<std::size_t>(n);
-        if (op.done == op.len) {
-          op.complete = true;
-          c.recvs.pop_front();
+    try {
+      if (!c.recvs.empty() && c.reader.in_header()) {
+        n = ::recv(c.fd, c.reader.header_space(), c.reader.header_missing(), 0);
+        if (n > 0) c.reader.header_bytes(static_cast<std::size_t>(n));
+      } else if (!c.recvs.empty()) {  // payload straight into the posted buffer
+        auto& op = *c.recvs.front();
+        const std::size_t want = static_cast<std::size_t>(
+            std::min<uint64_t>(std::min(op.len - op.done, budget), c.reader.payload_left()));
+        n = ::recv(c.fd, op.buf + op.done, want, 0);
+        if (n > 0) {
+          c.reader.payload_bytes(static_cast<std::size_t>(n));
+          op.done += static_cast<std::size_t>(n);
+          if (op.done == op.len) {
+            op.complete = true;
+            c.recvs.pop_front();
+          }
         }
+      } else {  // nothing posted: stage eagerly so the sender never stalls on us
+        if (!rbuf_) rbuf_ = std::make_unique<std::byte[]>(kStagingRead);
+        n = ::recv(c.fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
+        if (n > 0) c.reader.feed(rbuf_.get(), static_cast<std::size_t>(n), c.staging);
       }
-    } else {  // nothing posted: stage eagerly so the sender never stalls on us
-      if (!rbuf_) rbuf_ = std::make_unique<std::byte[]>(kStagingRead);
-      n = ::recv(c.fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
-      if (n > 0) c.staging.insert(c.staging.end(), rbuf_.get(), rbuf_.get() + n);
+    } catch (const wire::WireError& e) {
+      c.wire_err = e.what();
+      return true;
     }
     if (n > 0) {
       moved = true;
@@ -300,10 +344,27 @@ bool TcpTransport::write_chan(Chan& c) {
   std::size_t budget = kMaxIoPerPass;
   while (!c.sends.empty() && budget > 0) {
     auto& op = *c.sends.front();
-    ssize_t n = ::send(c.fd, op.buf + op.done, std::min(op.len - op.done, budget), MSG_NOSIGNAL);
+    if (c.out_hdr_left == 0 && c.out_frame_left == 0) {  // a new frame: at most kMaxFramePayload of this send
+      c.out_frame_left = std::min<uint64_t>(op.len - op.done, wire::kMaxFramePayload);
+      c.out_hdr = wire::encode_frame_header(c.out_frame_left);
+      c.out_hdr_left = c.out_hdr.size();
+    }
+    iovec iov[2];
+    int niov = 0;
+    if (c.out_hdr_left > 0) iov[niov++] = {c.out_hdr.data() + (c.out_hdr.size() - c.out_hdr_left), c.out_hdr_left};
+    iov[niov++] = {op.buf + op.done, static_cast<std::size_t>(std::min<uint64_t>(c.out_frame_left, budget))};
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = static_cast<std::size_t>(niov);
+    ssize_t n = ::sendmsg(c.fd, &m, MSG_NOSIGNAL);
     if (n > 0) {
       moved = true;
-      op.done += static_cast<std::size_t>(n);
+      std::size_t k = static_cast<std::size_t>(n);
+      const std::size_t hdr = std::min(k, c.out_hdr_left);
+      c.out_hdr_left -= hdr;
+      k -= hdr;
+      c.out_frame_left -= k;
+      op.done += k;
       op.posted = op.done;
       budget -= std::min(budget, static_cast<std::size_t>(n));
       if (op.done == op.len) {
@@ -325,11 +386,15 @@ void TcpTransport::check_failures() {
   for (auto& cp : chans_) {
     if (!cp) continue;
     Chan& c = *cp;
+    if (!c.wire_err.empty()) fail(c, fmt::format("rank {} {}", c.route.peer, c.wire_err));
     if (c.err && (!c.sends.empty() || !c.recvs.empty()))
       fail(c, fmt::format("{} on connection to rank {}", errno_cause(c.err), c.route.peer));
-    if (c.eof && !c.recvs.empty())
-      fail(c, fmt::format("peer rank {} closed the connection (EOF) with {} bytes still expected", c.route.peer,
-                          c.recvs.front()->len - c.recvs.front()->done));
+    if (c.eof && !c.recvs.empty()) {
+      const std::string where = c.reader.position();
+      fail(c, fmt::format("peer rank {} closed the connection (EOF) with {} bytes still expected{}", c.route.peer,
+                          c.recvs.front()->len - c.recvs.front()->done,
+                          where.empty() ? "" : ", " + where + ": a truncated frame"));
+    }
   }
 }
 

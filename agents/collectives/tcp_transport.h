@@ -1,6 +1,9 @@
 // TCP transport: one connection per peer pair, TCP_NODELAY, large socket buffers, poll()-driven.
 // Rank r listens on listen_address:base_port+r; the higher rank of a pair connects to the lower one
-// (retrying until the deadline) and introduces itself with a hello {magic, rank, world}.
+// (retrying until the deadline) and introduces itself with a hello {magic, version, rank, world, cluster};
+// every send then travels as frames (collectives/wire.h). A connection whose hello is wrong (garbage,
+// another cluster, another world, a rank already connected, a source address the plan does not give
+// that rank) and a peer whose frames are wrong end this rank with a CollectiveError naming it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +13,7 @@
 #include <vector>
 
 #include "collectives/transport.h"
+#include "collectives/wire.h"
 
 namespace scalelab::agent {
 
@@ -18,6 +22,7 @@ struct TcpOptions {
   std::string listen_address = "0.0.0.0";
   int socket_buffer_bytes = 4 << 20;
   bool bind_source = true;  // bind outgoing connections to the route's local address (pins the interface)
+  std::string cluster;      // the cluster's name, carried in the hello (connect_comm sets it)
 };
 
 class TcpTransport final : public Transport {
@@ -42,6 +47,11 @@ class TcpTransport final : public Transport {
     std::size_t staging_head = 0;
     bool eof = false;
     int err = 0;
+    wire::FrameReader reader;  // frames arriving
+    std::string wire_err;      // what the peer sent that breaks the protocol (fatal)
+    std::array<std::byte, wire::kFrameHeaderSize> out_hdr{};  // the header of the frame being sent
+    std::size_t out_hdr_left = 0;                             // its bytes not yet sent
+    uint64_t out_frame_left = 0;                              // payload bytes of that frame not yet sent
   };
   bool io_pass();  // non-blocking reads/writes on every channel; true if anything moved
   bool read_chan(Chan& c);

@@ -183,7 +183,7 @@ JobSpec parse_job(const std::string& text, const std::string& source) {
   json j;
   try {
     j = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz/)
     r.fail("", fmt::format("not valid JSON ({}); a job file is one JSON object, // comments allowed", e.what()));
   }
   r.only_keys(j, "", {"name", "parallel", "dtype", "layers_per_stage", "micro_batches", "layer", "pipeline", "gradients",

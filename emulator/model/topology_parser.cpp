@@ -272,7 +272,7 @@ json parse_json(const std::string& text, const std::string& source) {
           return guard(depth, event, parsed);
         },
         /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz/)
     // "[json.exception.parse_error.101] parse error at line 3, column 7: syntax error ..."
     std::string message = e.what();
     if (auto end = message.find("] "); message.rfind("[json.exception.", 0) == 0 &&

@@ -173,3 +173,24 @@ TEST(TransportChoice, AutoUsesVerbsOnlyWhereAnRdmaDeviceCarriesTheInterface) {
   EXPECT_FALSE(plan_transports(c, 2, TransportKind::tcp, root.string()).scale_up.used);
   fs::remove_all(root);
 }
+
+// Found by fuzz/cluster_fuzz ("66666666666666e6666…{"): a number beyond a double's range is json's
+// out_of_range, which escaped parse_cluster as a bare exception instead of a ClusterFileError.
+TEST(ClusterFile, NumberTooLargeIsAClusterFileError) {
+  EXPECT_NE(msg("66666666666666e6666666666666666666666666{").find("f.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(msg(R"({"dilation": 1e999, "ranks": []})").find("f.json: not valid JSON"), std::string::npos);
+}
+
+// Found by fuzz/cluster_fuzz (UBSan: "2.95089e+22 is outside the range of representable values of
+// type 'int'"): an integer field given a float or a number too large for it is a ClusterFileError.
+TEST(ClusterFile, IntegerFieldsAreCheckedIntegers) {
+  const std::string ranks = R"("ranks": [{"rank": 0, "scale_out": {"ifname": "a", "address": "1.1.1.1"}}])";
+  EXPECT_NE(msg(R"({"base_port": 29508888888888888888888, )" + ranks + "}").find("f.json: /base_port: must be an integer"),
+            std::string::npos);
+  EXPECT_NE(msg(R"({"world_size": 2.5, )" + ranks + "}").find("/world_size: must be an integer"), std::string::npos);
+  EXPECT_NE(msg(R"({"world_size": -1e300, )" + ranks + "}").find("/world_size: must be an integer"), std::string::npos);
+  EXPECT_NE(msg(R"({"ranks": [{"rank": 4294967296, "scale_out": {"ifname": "a", "address": "1.1.1.1"}}]})")
+                .find("/ranks/0/rank: must be an integer in -2147483648..2147483647, got 4294967296"),
+            std::string::npos);
+  EXPECT_EQ(msg(R"({"world_size": 1, )" + ranks + "}"), "no error");
+}

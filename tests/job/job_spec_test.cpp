@@ -103,5 +103,13 @@ TEST(JobSpec, ShippedJobsParse) {
   EXPECT_GE(n, 2);
 }
 
+// Found by fuzz/job_fuzz: a number beyond a double's range is json's out_of_range, not a parse_error;
+// it escaped parse_job as a bare exception instead of a JobError naming the file.
+TEST(JobSpec, NumberTooLargeIsAJobError) {
+  const JobError e = error_of(R"({ "name": "x", "parallel": { "tp": 67e751396 } })");
+  EXPECT_EQ(e.source(), "j.json");
+  EXPECT_NE(e.message().find("not valid JSON"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace scalelab::job

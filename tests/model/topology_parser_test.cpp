@@ -479,5 +479,11 @@ TEST(TopologyFiles, ExplicitExample) {
   EXPECT_EQ(t.find("gpu3")->local_rank, 1);
 }
 
+// The out_of_range fuzz/ found in the job and cluster parsers (a number beyond a double's range),
+// here: a TopologyError naming the file, not a bare json exception.
+TEST(TopologyParser, NumberTooLargeIsATopologyError) {
+  expect_error(R"({ "name": "x", "dilation": 1e999, "cluster": {} })", "", "invalid JSON: number overflow");
+}
+
 }  // namespace
 }  // namespace scalelab::model

@@ -102,3 +102,9 @@ TEST(ScenarioParser, AJobWorkloadIsOneKindOfWorkloadAndMustExist) {
   expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"job": "x.json", "command": ["true"]})"), "/workload", "one of");
   expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"job": "nowhere/job.json"})"), "/workload/job", "no job file");
 }
+
+// The out_of_range fuzz/ found in the job and cluster parsers (a number beyond a double's range),
+// here: a ScenarioError naming the file, not a bare json exception.
+TEST(ScenarioParser, NumberTooLargeIsAScenarioError) {
+  expect_rejected(R"({ "seed": 1e999 })", "(top level)", "not valid JSON");
+}
