@@ -153,21 +153,26 @@ void write_sysctl(int netns_fd, const std::string& key, const std::string& value
   write_sysctl_here(key, value);
 }
 
-void write_sysctl_here(const std::string& key, const std::string& value) {
-  // /proc/sys/net resolves to the opener's network namespace, i.e. this thread's.
-  std::string path = "/proc/sys/" + key;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  check_sys(fd, "open " + path);
+namespace {
+
+// Writes value to the file at `path` (relative to the directory dirfd, or AT_FDCWD).
+void write_file_at(int dirfd, const std::string& path, const std::string& value, const std::string& shown) {
+  int fd = ::openat(dirfd, path.c_str(), O_WRONLY | O_CLOEXEC);
+  check_sys(fd, "open " + shown);
   ssize_t n = ::write(fd, value.data(), value.size());
   int e = errno;
   ::close(fd);
   errno = e;
-  check_sys(n < 0 ? -1 : 0, "write " + value + " to " + path);
+  check_sys(n < 0 ? -1 : 0, "write " + value + " to " + shown);
 }
 
-}  // namespace scalelab::nl
+}  // namespace
 
-namespace scalelab::nl {
+void write_sysctl_here(const std::string& key, const std::string& value) {
+  // /proc/sys/net resolves to the opener's network namespace, i.e. this thread's.
+  const std::string path = "/proc/sys/" + key;
+  write_file_at(AT_FDCWD, path, value, path);
+}
 
 PrivateProc::PrivateProc() {
   check_sys(unshare(CLONE_FS | CLONE_NEWNS), "unshare(CLONE_NEWNS) for a private /proc");
@@ -187,14 +192,6 @@ NetSysctls::NetSysctls() {
 
 NetSysctls::~NetSysctls() { ::close(dir_); }
 
-void NetSysctls::write(const std::string& key, const std::string& value) {
-  int fd = ::openat(dir_, key.c_str(), O_WRONLY | O_CLOEXEC);
-  check_sys(fd, "open /proc/sys/net/" + key);
-  ssize_t n = ::write(fd, value.data(), value.size());
-  int e = errno;
-  ::close(fd);
-  errno = e;
-  check_sys(n < 0 ? -1 : 0, "write " + value + " to /proc/sys/net/" + key);
-}
+void NetSysctls::write(const std::string& key, const std::string& value) { write_file_at(dir_, key, value, "/proc/sys/net/" + key); }
 
 }  // namespace scalelab::nl
