@@ -2,6 +2,7 @@
 // the runtime and process layers — the same calls the CLI verbs make.
 #include "scalelab/cluster.h"
 
+#include <chrono>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -103,6 +104,7 @@ Cluster::~Cluster() {
 
 Cluster Cluster::up(const std::string& topology_file, const UpOptions& options) {
   api::require_root("up", "creates network namespaces");
+  const auto plan_started = std::chrono::steady_clock::now();
   auto topology = load(topology_file, options.name);
   auto state = std::make_unique<State>();
   auto& report = state->report;
@@ -110,6 +112,7 @@ Cluster Cluster::up(const std::string& topology_file, const UpOptions& options) 
     double dilation = chosen_dilation(topology, options);
     return plan::build_plan(topology, dilation);
   });
+  const double plan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_started).count();
   if (options.before_create) options.before_create(api::summarize(plan));  // what it throws passes as it is
   if (auto w = api::translated([&] { return capacity_warning(topology, plan); })) report.warnings.push_back(*w);
   runtime::RealizeReport realized;
@@ -136,6 +139,8 @@ Cluster Cluster::up(const std::string& topology_file, const UpOptions& options) 
   report.rdma_devices = realized.rdma_devices;
   report.warnings.insert(report.warnings.end(), realized.warnings.begin(), realized.warnings.end());
   report.notes = realized.notes;
+  report.phases.push_back({"plan", plan_seconds, plan.namespaces.size()});  // before `seconds` starts
+  for (const auto& p : realized.phases) report.phases.push_back({p.phase, p.seconds, p.objects});
   report.cluster_file = cluster_file_path(plan.cluster);
   return Cluster(std::move(state));
 }

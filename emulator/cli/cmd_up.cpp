@@ -14,7 +14,7 @@ namespace scalelab::cli {
 void add_up_command(CLI::App& app) {
   struct Options {
     std::string file, dilation, name;
-    bool require_netem = false, json = false;
+    bool require_netem = false, json = false, timings = false;
     std::size_t workers = 4;
     std::string rxe = "auto";
   };
@@ -28,6 +28,7 @@ void add_up_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_option("--name", opts->name, "name the cluster instead of the file's \"name\" ([a-z0-9][a-z0-9-]{0,23})");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
+  cmd->add_flag("--timings", opts->timings, "print the wall time of each phase (namespaces, sysctls, links, addresses, qdiscs, routes, rxe…)");
   cmd->callback([opts] {
     require_root("up", "creates network namespaces");
     UpOptions options;
@@ -53,11 +54,15 @@ void add_up_command(CLI::App& app) {
     cluster->release();
     const auto& report = cluster->report();
     if (opts->json) {
-      fmt::print("{}\n", nlohmann::json{{"cluster", report.cluster}, {"seconds", report.seconds}, {"namespaces", report.namespaces},
+      nlohmann::json out = nlohmann::json{{"cluster", report.cluster}, {"seconds", report.seconds}, {"namespaces", report.namespaces},
                                          {"veth_pairs", report.veth_pairs}, {"qdiscs", report.qdiscs}, {"routes", report.routes},
                                          {"addresses", report.addresses}, {"rdma_devices", report.rdma_devices}, {"dilation", report.dilation},
-                                         {"warnings", report.warnings}, {"notes", report.notes}, {"cluster_file", report.cluster_file}}
-                             .dump(2));
+                                         {"warnings", report.warnings}, {"notes", report.notes}, {"cluster_file", report.cluster_file}};
+      if (opts->timings) {
+        out["phases"] = nlohmann::json::array();
+        for (const auto& p : report.phases) out["phases"].push_back({{"phase", p.phase}, {"seconds", p.seconds}, {"objects", p.objects}});
+      }
+      fmt::print("{}\n", out.dump(2));
       return;
     }
     for (const auto& w : report.warnings) fmt::print(stderr, "warning: {}\n", w);
@@ -65,6 +70,9 @@ void add_up_command(CLI::App& app) {
     fmt::print("cluster {} up in {:.3f} s: {} GPUs, {} namespaces, {} veth pairs, {} qdiscs, {} routes, {} rxe devices (dilation {:g})\n",
                report.cluster, report.seconds, report.gpus, report.namespaces, report.veth_pairs, report.qdiscs, report.routes,
                report.rdma_devices, report.dilation);
+    if (opts->timings)
+      for (const auto& p : report.phases)
+        fmt::print("  {:<10} {:8.3f} s  {:>5.1f}%  {} objects\n", p.phase, p.seconds, report.seconds > 0 ? 100 * p.seconds / report.seconds : 0.0, p.objects);
     fmt::print("  cluster file: {}\n  next: scalelab status {} | scalelab exec {}/gpu0 -- ip -br addr | scalelab down {}\n",
                report.cluster_file, report.cluster, report.cluster, report.cluster);
   });

@@ -8,6 +8,8 @@ namespace scalelab::nl {
 
 // Adds "198.19.0.2/24" to an interface.
 void add_address(RouteSocket& socket, int ifindex, const std::string& cidr);
+class RequestBatch;
+void add_address(RequestBatch& batch, int ifindex, const std::string& cidr);  // queued (batch.h)
 
 struct AddressInfo {
   int ifindex = 0;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "emulator/netlink/batch.h"
 #include "emulator/netlink/error.h"
 
 namespace scalelab::nl {
@@ -48,28 +49,59 @@ LinkInfo to_info(rtnl_link* l) {
 
 }  // namespace
 
-void create_veth(RouteSocket& near_socket, const VethEnd& near_end, int far_netns_fd, const VethEnd& far_end) {
+namespace {
+
+LinkPtr veth_request(const VethEnd& near_end, int far_netns_fd, const VethEnd& far_end) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) throw NetlinkError("allocate veth", 0, "out of memory");
   describe(link.get(), near_end);
-  rtnl_link_set_flags(link.get(), IFF_UP);
+  if (near_end.up) rtnl_link_set_flags(link.get(), IFF_UP);
   if (near_end.master_ifindex > 0) rtnl_link_set_master(link.get(), near_end.master_ifindex);
   rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
   describe(peer, far_end);
   rtnl_link_set_ns_fd(peer, far_netns_fd);
-  int err = rtnl_link_add(near_socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   rtnl_link_put(peer);  // get_peer took a reference
-  check_nl(err, "create veth " + near_end.ifname + " <-> " + far_end.ifname);
+  return link;
 }
 
-void create_bridge(RouteSocket& socket, const std::string& ifname, int ifindex, std::uint32_t mtu) {
+LinkPtr bridge_request(const std::string& ifname, int ifindex, std::uint32_t mtu) {
   LinkPtr link(rtnl_link_bridge_alloc());
   if (!link) throw NetlinkError("allocate bridge", 0, "out of memory");
   rtnl_link_set_name(link.get(), ifname.c_str());
   if (ifindex > 0) rtnl_link_set_ifindex(link.get(), ifindex);
   rtnl_link_set_mtu(link.get(), mtu);
   rtnl_link_set_flags(link.get(), IFF_UP);
+  return link;
+}
+
+std::string veth_what(const VethEnd& near_end, const VethEnd& far_end) { return "create veth " + near_end.ifname + " <-> " + far_end.ifname; }
+
+void queue_link(RequestBatch& batch, rtnl_link* link, int flags, std::string what) {
+  nl_msg* msg = nullptr;
+  check_nl(rtnl_link_build_add_request(link, flags, &msg), "build request: " + what);
+  batch.add(msg, std::move(what));
+}
+
+}  // namespace
+
+void create_veth(RouteSocket& near_socket, const VethEnd& near_end, int far_netns_fd, const VethEnd& far_end) {
+  auto link = veth_request(near_end, far_netns_fd, far_end);
+  check_nl(rtnl_link_add(near_socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL), veth_what(near_end, far_end));
+}
+
+void create_veth(RequestBatch& near_batch, const VethEnd& near_end, int far_netns_fd, const VethEnd& far_end) {
+  auto link = veth_request(near_end, far_netns_fd, far_end);
+  queue_link(near_batch, link.get(), NLM_F_CREATE | NLM_F_EXCL, veth_what(near_end, far_end));
+}
+
+void create_bridge(RouteSocket& socket, const std::string& ifname, int ifindex, std::uint32_t mtu) {
+  auto link = bridge_request(ifname, ifindex, mtu);
   check_nl(rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL), "create bridge " + ifname);
+}
+
+void create_bridge(RequestBatch& batch, const std::string& ifname, int ifindex, std::uint32_t mtu) {
+  auto link = bridge_request(ifname, ifindex, mtu);
+  queue_link(batch, link.get(), NLM_F_CREATE | NLM_F_EXCL, "create bridge " + ifname);
 }
 
 namespace {
@@ -96,6 +128,21 @@ void enslave_and_set_up(RouteSocket& socket, int ifindex, int master_ifindex) {
     rtnl_link_set_master(l, master_ifindex);
     rtnl_link_set_flags(l, IFF_UP);
   });
+}
+
+void set_link_up(RequestBatch& batch, int ifindex, bool up) {
+  LinkPtr change(rtnl_link_alloc());
+  rtnl_link_set_ifindex(change.get(), ifindex);
+  up ? rtnl_link_set_flags(change.get(), IFF_UP) : rtnl_link_unset_flags(change.get(), IFF_UP);
+  queue_link(batch, change.get(), 0, std::string(up ? "set link up" : "set link down") + " (ifindex " + std::to_string(ifindex) + ")");
+}
+
+void enslave_and_set_up(RequestBatch& batch, int ifindex, int master_ifindex) {
+  LinkPtr change(rtnl_link_alloc());
+  rtnl_link_set_ifindex(change.get(), ifindex);
+  rtnl_link_set_master(change.get(), master_ifindex);
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  queue_link(batch, change.get(), 0, "enslave to bridge and set up (ifindex " + std::to_string(ifindex) + ")");
 }
 
 std::vector<LinkInfo> list_links(RouteSocket& socket) {

@@ -14,6 +14,8 @@ struct VethEnd {
   int ifindex = 0;         // requested ifindex in its namespace (0 = kernel picks)
   std::uint32_t mtu = 1500;
   int master_ifindex = 0;  // bridge to enslave to at creation (only honoured for the near end)
+  bool up = true;          // the near end comes up at creation (a root qdisc added to a link
+                           // that is down costs the kernel no RCU grace period: see realize)
 };
 
 // Sent through `near_socket`: the near end appears in that socket's namespace, the far end
@@ -27,6 +29,13 @@ void create_bridge(RouteSocket& socket, const std::string& ifname, int ifindex, 
 void set_link_up(RouteSocket& socket, int ifindex, bool up);
 void set_master(RouteSocket& socket, int ifindex, int master_ifindex);
 void enslave_and_set_up(RouteSocket& socket, int ifindex, int master_ifindex);
+
+// The same requests queued on a batch (batch.h) instead of sent one by one.
+class RequestBatch;
+void create_veth(RequestBatch& near_batch, const VethEnd& near_end, int far_netns_fd, const VethEnd& far_end);
+void create_bridge(RequestBatch& batch, const std::string& ifname, int ifindex, std::uint32_t mtu);
+void set_link_up(RequestBatch& batch, int ifindex, bool up);
+void enslave_and_set_up(RequestBatch& batch, int ifindex, int master_ifindex);
 
 struct LinkInfo {
   int ifindex = 0;

@@ -35,37 +35,43 @@ void prepare_run_dir() {
 
 }  // namespace
 
-NamedNetns NamedNetns::create(const std::string& name) {
+namespace {
+
+// Makes the marker file, unshares into a new namespace and bind-mounts it there; the thread is
+// left in the new namespace (when the unshare succeeded). Returns the namespace's fd.
+int create_here(const std::string& name) {
   prepare_run_dir();
   const std::string path = path_of(name);
   int marker = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   check_sys(marker, "create " + path);
   ::close(marker);
-
-  int original = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   int fd = -1;
   int failure = 0;
   std::string step;
-  if (unshare(CLONE_NEWNET) < 0) {
+  if (unshare(CLONE_NEWNET) < 0)
     failure = errno, step = "unshare(CLONE_NEWNET)";
-  } else {
-    if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0)
-      failure = errno, step = "bind-mount namespace at " + path;
-    else
-      fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    // Back to where this thread was, whatever happened: worker threads are reused.
-    if (setns(original, CLONE_NEWNET) < 0 && !failure) failure = errno, step = "return to the original namespace";
-  }
-  ::close(original);
+  else if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0)
+    failure = errno, step = "bind-mount namespace at " + path;
+  else if ((fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+    failure = errno, step = "open the new namespace";
   if (failure) {
-    if (fd >= 0) ::close(fd);
     umount2(path.c_str(), MNT_DETACH);
     unlink(path.c_str());
     errno = failure;
     check_sys(-1, step);
   }
-  return NamedNetns(name, fd, true);
+  return fd;
 }
+
+}  // namespace
+
+NamedNetns NamedNetns::create(const std::string& name) {
+  // Back to where this thread was, whatever happened: worker threads are reused.
+  ThreadNetnsReturn back;
+  return NamedNetns(name, create_here(name), true);
+}
+
+NamedNetns NamedNetns::create_entered(const std::string& name) { return NamedNetns(name, create_here(name), true); }
 
 NamedNetns NamedNetns::open(const std::string& name) {
   int fd = ::open(path_of(name).c_str(), O_RDONLY | O_CLOEXEC);
@@ -129,17 +135,63 @@ ThreadNetnsGuard::~ThreadNetnsGuard() {
   ::close(original_);
 }
 
+ThreadNetnsReturn::ThreadNetnsReturn() {
+  original_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  check_sys(original_, "open the current network namespace");
+}
+
+ThreadNetnsReturn::ThreadNetnsReturn(ThreadNetnsReturn&& other) noexcept : original_(std::exchange(other.original_, -1)) {}
+
+ThreadNetnsReturn::~ThreadNetnsReturn() {
+  if (original_ < 0) return;
+  setns(original_, CLONE_NEWNET);
+  ::close(original_);
+}
+
 void write_sysctl(int netns_fd, const std::string& key, const std::string& value) {
   ThreadNetnsGuard inside(netns_fd);
-  // /proc/sys/net resolves to the opener's network namespace, i.e. this thread's.
-  std::string path = "/proc/sys/" + key;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  check_sys(fd, "open " + path);
+  write_sysctl_here(key, value);
+}
+
+namespace {
+
+// Writes value to the file at `path` (relative to the directory dirfd, or AT_FDCWD).
+void write_file_at(int dirfd, const std::string& path, const std::string& value, const std::string& shown) {
+  int fd = ::openat(dirfd, path.c_str(), O_WRONLY | O_CLOEXEC);
+  check_sys(fd, "open " + shown);
   ssize_t n = ::write(fd, value.data(), value.size());
   int e = errno;
   ::close(fd);
   errno = e;
-  check_sys(n < 0 ? -1 : 0, "write " + value + " to " + path);
+  check_sys(n < 0 ? -1 : 0, "write " + value + " to " + shown);
 }
+
+}  // namespace
+
+void write_sysctl_here(const std::string& key, const std::string& value) {
+  // /proc/sys/net resolves to the opener's network namespace, i.e. this thread's.
+  const std::string path = "/proc/sys/" + key;
+  write_file_at(AT_FDCWD, path, value, path);
+}
+
+PrivateProc::PrivateProc() {
+  check_sys(unshare(CLONE_FS | CLONE_NEWNS), "unshare(CLONE_NEWNS) for a private /proc");
+  check_sys(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make the thread's mounts private");
+  check_sys(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount a private /proc");
+}
+
+void PrivateProc::refresh() {
+  check_sys(umount2("/proc", MNT_DETACH), "unmount the private /proc");
+  check_sys(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount a private /proc");
+}
+
+NetSysctls::NetSysctls() {
+  dir_ = ::open("/proc/sys/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  check_sys(dir_, "open /proc/sys/net");
+}
+
+NetSysctls::~NetSysctls() { ::close(dir_); }
+
+void NetSysctls::write(const std::string& key, const std::string& value) { write_file_at(dir_, key, value, "/proc/sys/net/" + key); }
 
 }  // namespace scalelab::nl

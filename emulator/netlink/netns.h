@@ -15,6 +15,10 @@ class NamedNetns {
  public:
   // Creates /run/netns/<name>; throws NetlinkError (EEXIST when it already exists).
   static NamedNetns create(const std::string& name);
+  // As create(), but the calling thread stays inside the new namespace (also when it throws
+  // after the unshare), so that its sysctls and sockets are set up without switching back and
+  // forth; the caller returns the thread with a ThreadNetnsReturn made before.
+  static NamedNetns create_entered(const std::string& name);
   // Opens an existing one; throws when it does not exist.
   static NamedNetns open(const std::string& name);
 
@@ -52,6 +56,56 @@ class ThreadNetnsGuard {
 
  private:
   int original_ = -1;
+};
+
+// Remembers the calling thread's network namespace and moves the thread back there when it
+// goes out of scope, wherever the thread went meanwhile.
+class ThreadNetnsReturn {
+ public:
+  ThreadNetnsReturn();
+  ~ThreadNetnsReturn();
+  ThreadNetnsReturn(ThreadNetnsReturn&& other) noexcept;
+  ThreadNetnsReturn(const ThreadNetnsReturn&) = delete;
+  ThreadNetnsReturn& operator=(const ThreadNetnsReturn&) = delete;
+  ThreadNetnsReturn& operator=(ThreadNetnsReturn&&) = delete;
+
+ private:
+  int original_ = -1;
+};
+
+// Writes a sysctl of the calling thread's own network namespace.
+void write_sysctl_here(const std::string& key, const std::string& value);
+
+// /proc/sys/net of the calling thread's namespace, opened once: the kernel's lookup of that
+// first component walks one cached entry per network namespace on the machine (they all share
+// the parent /proc/sys), so writing several sysctls below it through one directory handle keeps
+// a bring-up of N namespaces from costing N² compares.
+//
+// The entries of every namespace that looked one up stay cached under the /proc/sys of that
+// procfs instance, so a thread that writes the sysctls of thousands of new namespaces does so
+// through a procfs of its own (PrivateProc), mounted afresh every few dozen namespaces.
+class NetSysctls {
+ public:
+  NetSysctls();
+  ~NetSysctls();
+  NetSysctls(const NetSysctls&) = delete;
+  NetSysctls& operator=(const NetSysctls&) = delete;
+  // key below net/, e.g. "ipv4/ip_forward"
+  void write(const std::string& key, const std::string& value);
+
+ private:
+  int dir_ = -1;
+};
+
+// Moves the calling thread into a mount namespace of its own (every mount private, nothing
+// propagates back) with a procfs instance of its own on /proc. For a thread that ends
+// afterwards: it does not return to the process's mount namespace. Throws when the kernel
+// refuses (the caller then keeps the shared /proc).
+class PrivateProc {
+ public:
+  PrivateProc();
+  // Replaces the instance with a new one, which has no cached entries.
+  void refresh();
 };
 
 // Writes a sysctl (path under /proc/sys, e.g. "net/ipv4/ip_forward") inside a namespace.

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "emulator/netlink/batch.h"
 #include "emulator/netlink/error.h"
 
 namespace scalelab::nl {
@@ -28,7 +29,7 @@ using ClassPtr = std::unique_ptr<rtnl_class, void (*)(rtnl_class*)>;
 
 std::string on(int ifindex) { return " on ifindex " + std::to_string(ifindex); }
 
-void add_class(RouteSocket& socket, int ifindex, const HtbParams& p, int flags) {
+ClassPtr class_request(int ifindex, const HtbParams& p) {
   ClassPtr cls(rtnl_class_alloc(), rtnl_class_put);
   auto* tc = TC_CAST(cls.get());
   rtnl_tc_set_ifindex(tc, ifindex);
@@ -42,12 +43,15 @@ void add_class(RouteSocket& socket, int ifindex, const HtbParams& p, int flags) 
   check_nl(rtnl_htb_set_rbuffer(cls.get(), p.burst_bytes), "htb burst");
   check_nl(rtnl_htb_set_cbuffer(cls.get(), p.burst_bytes), "htb cburst");
   check_nl(rtnl_htb_set_quantum(cls.get(), p.quantum_bytes), "htb quantum");
+  return cls;
+}
+
+void add_class(RouteSocket& socket, int ifindex, const HtbParams& p, int flags) {
+  auto cls = class_request(ifindex, p);
   check_nl(rtnl_class_add(socket.get(), cls.get(), flags), "htb class 1:1" + on(ifindex));
 }
 
-}  // namespace
-
-void set_htb(RouteSocket& socket, int ifindex, const HtbParams& params) {
+QdiscPtr htb_root_request(int ifindex) {
   QdiscPtr q(rtnl_qdisc_alloc(), rtnl_qdisc_put);
   auto* tc = TC_CAST(q.get());
   rtnl_tc_set_ifindex(tc, ifindex);
@@ -55,22 +59,10 @@ void set_htb(RouteSocket& socket, int ifindex, const HtbParams& params) {
   rtnl_tc_set_handle(tc, kRootHandle);
   check_nl(rtnl_tc_set_kind(tc, "htb"), "htb qdisc kind");
   check_nl(rtnl_htb_set_defcls(q.get(), kClassHandle), "htb default class");
-  int err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
-  if (err == -NLE_EXIST || err == -NLE_INVAL) {
-    // htb cannot "change" itself in place (the kernel refuses with EINVAL): replacing means
-    // deleting the old root, which takes its classes and netem child with it.
-    rtnl_qdisc_delete(socket.get(), q.get());
-    err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
-  }
-  check_nl(err, "htb qdisc" + on(ifindex));
-  add_class(socket, ifindex, params, NLM_F_CREATE | NLM_F_EXCL);
+  return q;
 }
 
-void change_htb_rate(RouteSocket& socket, int ifindex, const HtbParams& params) {
-  add_class(socket, ifindex, params, NLM_F_REPLACE);
-}
-
-void set_netem(RouteSocket& socket, int ifindex, const NetemParams& params) {
+QdiscPtr netem_request(int ifindex, const NetemParams& params) {
   QdiscPtr q(rtnl_qdisc_alloc(), rtnl_qdisc_put);
   auto* tc = TC_CAST(q.get());
   rtnl_tc_set_ifindex(tc, ifindex);
@@ -85,7 +77,48 @@ void set_netem(RouteSocket& socket, int ifindex, const NetemParams& params) {
   auto loss = static_cast<std::uint32_t>(std::llround(std::clamp(params.loss, 0.0, 1.0) * 4294967295.0));
   rtnl_netem_set_loss(q.get(), static_cast<int>(loss));
   rtnl_netem_set_limit(q.get(), static_cast<int>(params.limit_packets));
+  return q;
+}
+
+}  // namespace
+
+void set_htb(RouteSocket& socket, int ifindex, const HtbParams& params) {
+  auto q = htb_root_request(ifindex);
+  int err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (err == -NLE_EXIST || err == -NLE_INVAL) {
+    // htb cannot "change" itself in place (the kernel refuses with EINVAL): replacing means
+    // deleting the old root, which takes its classes and netem child with it.
+    rtnl_qdisc_delete(socket.get(), q.get());
+    err = rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL);
+  }
+  check_nl(err, "htb qdisc" + on(ifindex));
+  add_class(socket, ifindex, params, NLM_F_CREATE | NLM_F_EXCL);
+}
+
+void add_htb(RequestBatch& batch, int ifindex, const HtbParams& params) {
+  auto q = htb_root_request(ifindex);
+  nl_msg* msg = nullptr;
+  check_nl(rtnl_qdisc_build_add_request(q.get(), NLM_F_CREATE | NLM_F_EXCL, &msg), "build request: htb qdisc" + on(ifindex));
+  batch.add(msg, "htb qdisc" + on(ifindex));
+  auto cls = class_request(ifindex, params);
+  check_nl(rtnl_class_build_add_request(cls.get(), NLM_F_CREATE | NLM_F_EXCL, &msg), "build request: htb class 1:1" + on(ifindex));
+  batch.add(msg, "htb class 1:1" + on(ifindex));
+}
+
+void change_htb_rate(RouteSocket& socket, int ifindex, const HtbParams& params) {
+  add_class(socket, ifindex, params, NLM_F_REPLACE);
+}
+
+void set_netem(RouteSocket& socket, int ifindex, const NetemParams& params) {
+  auto q = netem_request(ifindex, params);
   check_nl(rtnl_qdisc_add(socket.get(), q.get(), NLM_F_CREATE | NLM_F_REPLACE), "netem qdisc" + on(ifindex));
+}
+
+void set_netem(RequestBatch& batch, int ifindex, const NetemParams& params) {
+  auto q = netem_request(ifindex, params);
+  nl_msg* msg = nullptr;
+  check_nl(rtnl_qdisc_build_add_request(q.get(), NLM_F_CREATE | NLM_F_REPLACE, &msg), "build request: netem qdisc" + on(ifindex));
+  batch.add(msg, "netem qdisc" + on(ifindex));
 }
 
 void delete_netem(RouteSocket& socket, int ifindex) {

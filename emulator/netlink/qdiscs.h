@@ -30,6 +30,12 @@ void change_htb_rate(RouteSocket& socket, int ifindex, const HtbParams& params);
 void set_netem(RouteSocket& socket, int ifindex, const NetemParams& params);
 void delete_netem(RouteSocket& socket, int ifindex);
 
+// Queued on a batch (batch.h), for an interface that has no qdisc of its own yet (a new one):
+// the htb root and its class, and the netem child.
+class RequestBatch;
+void add_htb(RequestBatch& batch, int ifindex, const HtbParams& params);
+void set_netem(RequestBatch& batch, int ifindex, const NetemParams& params);
+
 struct QdiscInfo {
   std::string kind;
   std::uint32_t handle = 0, parent = 0;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "emulator/netlink/batch.h"
 #include "emulator/netlink/error.h"
 #include "emulator/netlink/netns.h"
 
@@ -40,7 +41,9 @@ RoutePtr make_route(const std::string& destination) {
 
 }  // namespace
 
-void replace_route(RouteSocket& socket, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops) {
+namespace {
+
+RoutePtr route_request(const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops) {
   auto route = make_route(destination_cidr);
   for (const auto& hop : nexthops) {
     rtnl_nexthop* nh = rtnl_route_nh_alloc();
@@ -49,7 +52,21 @@ void replace_route(RouteSocket& socket, const std::string& destination_cidr, con
     rtnl_route_nh_set_gateway(nh, gw.get());
     rtnl_route_add_nexthop(route.get(), nh);  // the route owns it from here
   }
+  return route;
+}
+
+}  // namespace
+
+void replace_route(RouteSocket& socket, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops) {
+  auto route = route_request(destination_cidr, nexthops);
   check_nl(rtnl_route_add(socket.get(), route.get(), NLM_F_CREATE | NLM_F_REPLACE), "route " + destination_cidr);
+}
+
+void replace_route(RequestBatch& batch, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops) {
+  auto route = route_request(destination_cidr, nexthops);
+  nl_msg* msg = nullptr;
+  check_nl(rtnl_route_build_add_request(route.get(), NLM_F_CREATE | NLM_F_REPLACE, &msg), "build request: route " + destination_cidr);
+  batch.add(msg, "route " + destination_cidr);
 }
 
 void delete_route(RouteSocket& socket, const std::string& destination_cidr) {

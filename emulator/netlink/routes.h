@@ -16,6 +16,8 @@ struct RouteNexthop {
 
 // Replaces any route to the same destination, so it serves both bring-up and live rerouting.
 void replace_route(RouteSocket& socket, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops);
+class RequestBatch;
+void replace_route(RequestBatch& batch, const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops);  // queued (batch.h)
 void delete_route(RouteSocket& socket, const std::string& destination_cidr);
 // Silently drops traffic to the destination: how a partition looks from inside the fabric.
 void add_blackhole_route(RouteSocket& socket, const std::string& destination_cidr);

@@ -68,4 +68,6 @@ bool has_rps_default_mask(int netns_fd) {
 
 void set_rps_default_mask(int netns_fd, const std::string& mask) { write_sysctl(netns_fd, kDefaultMaskKey, mask); }
 
+void set_rps_default_mask_here(const std::string& mask) { write_sysctl_here(kDefaultMaskKey, mask); }
+
 }  // namespace scalelab::nl

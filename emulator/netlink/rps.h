@@ -22,5 +22,7 @@ bool has_rps_default_mask(int netns_fd);
 
 // Every interface created in the namespace after this call steers its receive flows over `mask`.
 void set_rps_default_mask(int netns_fd, const std::string& mask);
+// The same for the calling thread's own namespace.
+void set_rps_default_mask_here(const std::string& mask);
 
 }  // namespace scalelab::nl

@@ -38,6 +38,18 @@ std::vector<std::vector<Route>> compute_routes(const std::vector<L3Node>& nodes,
           }
     }
 
+    // Per segment, the forwarders nearest the destination, in attachment order: a node's next
+    // hops are those of its segments' lists (scanning every member of every segment for every
+    // node is quadratic in the size of a rail segment).
+    std::vector<int> seg_best(subnets.size(), kUnreachable);
+    std::vector<std::vector<std::pair<std::size_t, std::size_t>>> seg_nearest(subnets.size());
+    for (std::size_t s = 0; s < subnets.size(); ++s)
+      for (auto [w, wa] : attached[s]) {
+        if (!nodes[w].forwarder || distance[w] == kUnreachable) continue;
+        if (distance[w] < seg_best[s]) seg_best[s] = distance[w], seg_nearest[s].clear();
+        if (distance[w] == seg_best[s]) seg_nearest[s].push_back({w, wa});
+      }
+
     for (std::size_t v = 0; v < nodes.size(); ++v) {
       bool directly_attached = false;
       for (const auto& att : nodes[v].attachments) directly_attached |= att.segment == dest;
@@ -45,16 +57,22 @@ std::vector<std::vector<Route>> compute_routes(const std::vector<L3Node>& nodes,
 
       int best = kUnreachable;
       std::vector<Nexthop> hops;
-      for (const auto& att : nodes[v].attachments) {
-        for (auto [w, wa] : attached[att.segment]) {
-          if (w == v || !nodes[w].forwarder || distance[w] == kUnreachable) continue;
-          if (distance[w] < best) {
-            best = distance[w];
-            hops.clear();
-          }
-          if (distance[w] == best)
-            hops.push_back({ipv4_to_string(nodes[w].attachments[wa].address), att.ifname, att.ifindex});
+      auto consider = [&](const L3Attachment& att, std::size_t w, std::size_t wa) {
+        if (w == v || !nodes[w].forwarder || distance[w] == kUnreachable) return;
+        if (distance[w] < best) {
+          best = distance[w];
+          hops.clear();
         }
+        if (distance[w] == best) hops.push_back({ipv4_to_string(nodes[w].attachments[wa].address), att.ifname, att.ifindex});
+      };
+      for (const auto& att : nodes[v].attachments) {
+        const auto& nearest = seg_nearest[att.segment];
+        // v itself the only nearest forwarder there: the next nearest count, so look at them all.
+        if (nearest.size() == 1 && nearest.front().first == v) {
+          for (auto [w, wa] : attached[att.segment]) consider(att, w, wa);
+          continue;
+        }
+        for (auto [w, wa] : nearest) consider(att, w, wa);
       }
       if (!hops.empty()) routes[v].push_back({subnets[dest].to_string(), std::move(hops)});
     }

@@ -58,9 +58,12 @@ std::vector<std::string> ClusterDir::list() {
   return names;
 }
 
-void ClusterDir::journal_netns(const std::string& netns) {
+void ClusterDir::journal_netns(const std::string& netns) { journal_netns(std::vector<std::string>{netns}); }
+
+void ClusterDir::journal_netns(const std::vector<std::string>& netns) {
   std::lock_guard lock(*journal_mutex_);
-  std::string line = "netns " + netns + "\n";
+  std::string line;
+  for (const auto& n : netns) line += "netns " + n + "\n";
   // O_APPEND + one write(): each record is whole even if the process dies mid-way through up.
   int fd = ::open(path("journal").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write journal " + path("journal") + ": " + std::strerror(errno));

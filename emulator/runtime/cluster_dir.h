@@ -30,6 +30,9 @@ class ClusterDir {
 
   // Appends "netns <name>" and flushes it to the file before returning. Thread-safe.
   void journal_netns(const std::string& netns);
+  // Appends one record per name in one write(): a bring-up journals all of its namespaces
+  // before it creates the first (the invariant `down` relies on), in one system call.
+  void journal_netns(const std::vector<std::string>& netns);
   std::vector<std::string> journaled_netns() const;  // in creation order
 
   void write_json(const std::string& file, const nlohmann::json& value) const;  // atomic rename

@@ -14,8 +14,16 @@ struct RealizeOptions {
   enum class Rxe { auto_, on, off } rxe = Rxe::auto_;  // soft-RoCE devices on every GPU interface
 };
 
+// Wall time of one step of a bring-up, in the order they ran (`scalelab up --timings`).
+struct PhaseTiming {
+  std::string phase;        // probe, prepare, namespaces, sysctls, links, link-up, addresses, qdiscs, routes, rxe, files
+  double seconds = 0;
+  std::size_t objects = 0;  // kernel objects or requests made in it (0: not counted)
+};
+
 struct RealizeReport {
   double seconds = 0;
+  std::vector<PhaseTiming> phases;
   std::size_t namespaces = 0, veths = 0, qdiscs = 0, routes = 0, addresses = 0, rdma_devices = 0;
   std::vector<std::string> warnings;  // e.g. latency not emulated because netem is missing
   std::vector<std::string> notes;     // host settings changed for the cluster (neighbour_limits.h)

@@ -12,10 +12,13 @@
 #include "emulator/netlink/netns.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/neighbour_limits.h"
+#include "emulator/runtime/parallel.h"
 #include "emulator/runtime/straggler_cgroups.h"
 
 namespace scalelab::runtime {
 namespace {
+
+constexpr std::size_t kTeardownWorkers = 8;
 
 // The inode of a process's network namespace, to check a recorded pid was not reused.
 ino_t netns_inode_of_pid(int pid) {
@@ -61,8 +64,12 @@ TeardownReport down(const std::string& cluster) {
   report.cluster_found = true;
   report.stopped_pids = stop_recorded_processes(cluster);
   auto names = dir->journaled_netns();
-  for (auto it = names.rbegin(); it != names.rend(); ++it)
-    if (nl::remove_named_netns(*it)) report.removed_namespaces.push_back(*it);
+  // Unmounting dominates (each waits for an RCU grace period) and the kernel lets several run at
+  // once; the namespaces themselves are freed asynchronously after the last unmount.
+  std::vector<char> removed(names.size(), 0);
+  parallel_for(names.size(), kTeardownWorkers, [&](std::size_t i) { removed[i] = nl::remove_named_netns(names[i]); });
+  for (std::size_t i = names.size(); i-- > 0;)
+    if (removed[i]) report.removed_namespaces.push_back(names[i]);
   dir->remove();
   remove_straggler_cgroups(cluster);
   restore_host_neighbour_limits_if_idle();

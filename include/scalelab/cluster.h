@@ -33,8 +33,16 @@ struct UpOptions {
   std::function<void(const PlanSummary&)> before_create;
 };
 
+// One step of a bring-up and its wall time (`scalelab up --timings`).
+struct PhaseTime {
+  std::string phase;        // probe, prepare, namespaces, sysctls, links, link-up, addresses, qdiscs, routes, rxe, files
+  double seconds = 0;
+  std::size_t objects = 0;  // objects or netlink requests made in it
+};
+
 struct UpReport {
   std::string cluster;
+  std::vector<PhaseTime> phases;      // in the order they ran; they add up to about `seconds`
   double seconds = 0, dilation = 1;
   std::size_t gpus = 0, namespaces = 0, veth_pairs = 0, qdiscs = 0, routes = 0, addresses = 0, rdma_devices = 0;
   std::vector<std::string> warnings;  // e.g. latencies not applied without netem
