@@ -11,9 +11,9 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libibverbs-dev librdmacm-dev nodejs
-  # python bindings (pybind11) and its pytest suite; package: man pages; fuzzing: clang's libFuzzer
-  pybind11-dev python3-dev python3-pytest help2man clang libclang-rt-14-dev ccache
-  # multi-machine tier: sshd inside namespaces
+  # package: man pages (help2man); fuzzing: clang's libFuzzer and sanitizer runtimes; ccache
+  help2man clang libclang-rt-14-dev ccache
+  # multi-machine tier (issue 14): sshd inside namespaces
   openssh-server openssh-client
   # runtime tools used by tests and users (never by the emulator itself)
   iproute2 iputils-ping iperf3 bc rdma-core ibverbs-utils perftest graphviz procps psmisc chromium
