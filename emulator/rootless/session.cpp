@@ -28,6 +28,15 @@ namespace scalelab::rootless {
 namespace fs = std::filesystem;
 namespace {
 
+// /proc/<pid>/stat from field 3 (the state) on; "" when there is no such process. The command
+// name before it is in parentheses and may itself hold spaces and parentheses.
+std::string stat_fields_after_name(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? "" : stat.substr(close + 2);
+}
+
 unsigned long long inode_of(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
@@ -111,10 +120,8 @@ void write_record(const std::string& path, const Holder& h) {
 // A zombie has ended: only its parent's wait is missing.
 bool running(int pid) {
   if (kill(pid, 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+  const std::string fields = stat_fields_after_name(pid);
+  return !fields.empty() && fields[0] != 'Z';
 }
 
 // A holder killed a moment ago may still show its /proc entries while it exits.
@@ -149,11 +156,7 @@ void stop(const std::vector<int>& pids) {
 }  // namespace
 
 unsigned long long process_start_time(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
+  std::istringstream rest(stat_fields_after_name(pid));
   std::string field;
   // Fields after the command name start at 3 (state); the start time is field 22.
   for (int i = 3; i < 22 && rest >> field; ++i) {
