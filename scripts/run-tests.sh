@@ -5,6 +5,12 @@ set -euo pipefail
 build=${1:-build}
 tiers=${2:-"unit netns kernel"}
 
+# Root's clusters and scalelab's namespaces, one per line, sorted: what a tier found and left.
+clusters_on_machine() {
+  { find /run/scalelab -mindepth 1 -maxdepth 1 -type d -printf 'cluster %f\n' 2>/dev/null
+    ip netns list 2>/dev/null | awk '$1 ~ /^sl-/ {print "netns " $1}'; } | sort
+}
+
 for tier in $tiers; do
   if [ "$tier" != unit ] && [ "$(id -u)" -ne 0 ]; then
     if [ "${CI:-}" = true ]; then echo "tests: the $tier tier needs root; CI must run as root" >&2; exit 1; fi
@@ -14,5 +20,16 @@ for tier in $tiers; do
   count=$(ctest --test-dir "$build" -N -L "^${tier}\$" | sed -n 's/^Total Tests: //p')
   if [ "${count:-0}" -eq 0 ]; then echo "=== tier: $tier: no tests registered ==="; continue; fi
   echo "=== tier: $tier ($count tests) ==="
-  ctest --test-dir "$build" -L "^${tier}\$" --output-on-failure --no-tests=error
+  [ "$tier" = unit ] || before=$(clusters_on_machine)
+  if [ "$tier" != unit ] && [ -n "$before" ]; then
+    echo "NOTE: already up on this machine before the $tier tier (not the tests'; they use names of their own and leave these alone):"
+    echo "$before" | sed 's/^/  /'
+  fi
+  status=0
+  ctest --test-dir "$build" -L "^${tier}\$" --output-on-failure --no-tests=error || status=$?
+  if [ "$tier" != unit ]; then
+    leaked=$(comm -13 <(echo "$before") <(clusters_on_machine) | sed '/^$/d')
+    [ -z "$leaked" ] || { echo "WARNING: the $tier tier left behind (remove with: $build/scalelab clean):"; echo "$leaked" | sed 's/^/  /'; }
+  fi
+  [ "$status" -eq 0 ] || exit "$status"
 done

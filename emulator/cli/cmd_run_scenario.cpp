@@ -14,13 +14,14 @@ namespace scalelab::cli {
 
 void add_run_scenario_command(CLI::App& app) {
   struct Options {
-    std::string file, report;
+    std::string file, report, name;
     bool keep = false, verbose = false, check = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run-scenario", "Run a failure drill: cluster up, workload, faults on schedule, expectations judged, report written, cluster down");
   cmd->add_option("scenario", opts->file, "scenario JSON")->required()->check(CLI::ExistingFile);
   cmd->add_option("--report", opts->report, "report directory (default: out/<scenario name>)");
+  cmd->add_option("--name", opts->name, "name the cluster instead of the topology's \"name\" ([a-z0-9][a-z0-9-]{0,23})");
   cmd->add_flag("--keep", opts->keep, "leave the cluster up afterwards (scalelab down NAME removes it)");
   cmd->add_flag("--verbose,-v", opts->verbose, "stream the workload's output");
   cmd->add_flag("--check", opts->check, "only validate the scenario and its targets against its topology; touch nothing (no root needed)");
@@ -36,7 +37,9 @@ void add_run_scenario_command(CLI::App& app) {
     if (opts->report.empty()) opts->report = "out/" + scenario.name;
     scenario::RunResult result;
     try {
-      result = scenario::run_scenario(scenario, {opts->report, opts->keep, opts->verbose});
+      scenario::RunOptions run{opts->report, opts->keep, opts->verbose, std::nullopt};
+      if (!opts->name.empty()) run.cluster_name = opts->name;
+      result = scenario::run_scenario(scenario, run);
     } catch (const runtime::ClusterExists& e) {
       fail_as("cluster_exists", e.what());
     }

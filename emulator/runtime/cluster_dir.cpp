@@ -34,7 +34,7 @@ ClusterDir ClusterDir::claim(const std::string& cluster) {
     else if (phase == "up") detail = "it is up since " + state->value("started", std::string("?")) + " from " + state->value("source", std::string("?"));
   }
   throw ClusterExists("a cluster named \"" + cluster + "\" already exists: " + detail +
-                      ". Run `scalelab down " + cluster + "` first, or give the topology another \"name\".");
+                      ". Run `scalelab down " + cluster + "` first, or bring this one up under another name (`--name`, or the topology's \"name\").");
 }
 
 std::optional<ClusterDir> ClusterDir::open(const std::string& cluster) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "emulator/locations/locations.h"
+#include "emulator/model/topology_validation.h"
 #include "emulator/model/units.h"
 #include "emulator/netlink/capabilities.h"
 #include "emulator/plan/plan.h"
@@ -458,6 +459,10 @@ void check_scenario(const Scenario& scenario) {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   auto topology = load_topology(scenario);
+  if (options.cluster_name) {
+    topology.name = *options.cluster_name;
+    model::validate_topology(topology);  // the new name must fit the kernel's limits too
+  }
   auto plan = plan::build_plan(topology);
   auto caps = nl::probe_kernel_capabilities();
   auto job = job_context(scenario, plan);  // the job file read once: validated here, its selectors used by the drill

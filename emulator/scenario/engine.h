@@ -2,6 +2,7 @@
 // Runs a drill end to end: bring the cluster up, start the workload, apply the timeline on
 // schedule, judge the expectations, write the reports, and take everything down again —
 // also when the drill fails or is interrupted.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct RunOptions {
   std::string report_dir;  // events.jsonl, verdict.json, trace.json, report.html, agents.log
   bool keep = false;       // leave the cluster up afterwards
   bool verbose = false;    // stream the workload's output
+  // The cluster's name instead of the topology's: the same drill run twice at once, or beside a
+  // cluster of the topology's name that is already up.
+  std::optional<std::string> cluster_name;
 };
 
 struct RunResult {

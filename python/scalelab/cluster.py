@@ -322,13 +322,16 @@ class DrillResult:
 
 
 def drill(scenario: str | os.PathLike, report: Optional[str | os.PathLike] = None, *, keep: bool = False,
-          rootless: Optional[bool] = None, binary: Optional[str] = None, check: bool = False) -> DrillResult:
-    """`scalelab run-scenario FILE --report DIR`: its own cluster up, the workload, the faults, the
-    expectations judged, the cluster down. A failed expectation is passed=False (check=True
-    raises); a rejected scenario file raises ScenarioError."""
+          rootless: Optional[bool] = None, binary: Optional[str] = None, check: bool = False,
+          name: Optional[str] = None) -> DrillResult:
+    """`scalelab run-scenario FILE --report DIR [--name NAME]`: its own cluster up (named NAME
+    instead of the topology's name when given), the workload, the faults, the expectations
+    judged, the cluster down. A failed expectation is passed=False (check=True raises); a
+    rejected scenario file raises ScenarioError."""
     cli = Cli(binary, rootless=rootless)
     report_dir = os.fspath(report) if report else tempfile.mkdtemp(prefix="scalelab-drill-")
     args = ["run-scenario", os.fspath(scenario), "--report", report_dir] + (["--keep"] if keep else [])
+    args += ["--name", name] if name else []
     p = cli.run(args, check=False)
     verdict_file = Path(report_dir) / "verdict.json"
     if p.returncode != 0 and not verdict_file.is_file():

@@ -36,7 +36,7 @@ void interrupt_drill_with(int sig) {
   if (pid == 0) {
     freopen("/dev/null", "w", stdout);
     freopen("/dev/null", "w", stderr);
-    execl(SCALELAB_BINARY, SCALELAB_BINARY, "run-scenario", file.c_str(), "--report", ("/tmp/" + name).c_str(), nullptr);
+    execl(SCALELAB_BINARY, SCALELAB_BINARY, "run-scenario", file.c_str(), "--name", name.c_str(), "--report", ("/tmp/" + name).c_str(), nullptr);
     _exit(127);
   }
   // Let the cluster come up and the agents start.
@@ -47,9 +47,8 @@ void interrupt_drill_with(int sig) {
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << "status " << status;
   EXPECT_EQ(count_agents(), 0) << "agents left behind";
-  EXPECT_TRUE(nl::list_named_netns("sl-").empty() || fixtures::namespaces_of("tiny").empty()) << "namespaces left behind";
-  EXPECT_TRUE(fixtures::namespaces_of("tiny").empty());
-  EXPECT_FALSE(runtime::ClusterDir::open("tiny").has_value());
+  EXPECT_TRUE(fixtures::namespaces_of(name).empty()) << "namespaces left behind";
+  EXPECT_FALSE(runtime::ClusterDir::open(name).has_value());
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ case $mode in
     grep -q netns "$tmp/doctor.txt"
     # A shipped drill from the unpacked tree: its agents, scenario, topology and the report's
     # chart library all come from the package.
-    "$bin" run-scenario "$root/usr/share/scalelab/scenarios/rail-flap-during-allreduce.json" --report "$tmp/report" | tail -3
+    "$bin" run-scenario "$root/usr/share/scalelab/scenarios/rail-flap-during-allreduce.json" --name "deb$$-drill" --report "$tmp/report" | tail -3
     grep -q 'Chart.js v' "$tmp/report/report.html" || { echo "the report lacks its chart library" >&2; exit 1; }
     ;;
   *) echo "mode: contents or doctor" >&2; exit 2 ;;

@@ -14,10 +14,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 sl() { as_user "$tmp/bin/scalelab" "$@"; }
 
 echo "== up"
+# root's clusters (any already up on this machine) before and after: a rootless up adds none.
+root_state_before=$(ls /run/scalelab 2>/dev/null || true)
 sl up --rootless "$tmp/topologies/tiny.json" | tee "$tmp/up.txt"
 grep -q "tiny" "$tmp/up.txt" || fail "up printed no cluster"
 [ -d "$xdg/scalelab/clusters/tiny" ] || fail "no state under \$XDG_RUNTIME_DIR/scalelab/clusters/tiny"
-[ ! -e /run/scalelab/tiny ] || fail "rootless up wrote under /run/scalelab"
+[ "$(ls /run/scalelab 2>/dev/null || true)" = "$root_state_before" ] || fail "rootless up wrote under /run/scalelab"
 [ -e "$xdg/scalelab/netns/sl-tiny-gpu0" ] || fail "the namespaces are not under \$XDG_RUNTIME_DIR/scalelab/netns"
 holder=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$xdg/scalelab/holder.json")
 [ "$(stat -c %U /proc/"$holder")" = "$user" ] || fail "the holder does not run as $user"
