@@ -9,6 +9,7 @@
 #include "emulator/cli/commands.h"
 #include "emulator/cli/rootless_mode.h"
 #include "emulator/runtime/teardown.h"
+#include "emulator/shard/operator.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab::cli {
@@ -21,7 +22,21 @@ void add_down_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "print one JSON object per cluster: found, namespaces_removed, processes_stopped");
   cmd->callback([name, json] {
     require_root("down", "removes network namespaces");
+    bool incomplete = false;
     for (const auto& cluster : *name) {
+      if (shard::across_record(cluster)) {
+        auto across = shard::down_across(cluster);
+        for (const auto& m : across.machines)
+          if (!m.ok()) fmt::print(stderr, "scalelab: {}\n", m.describe());
+        if (*json)
+          fmt::print("{}\n", nlohmann::json{{"cluster", cluster}, {"found", true}, {"namespaces_removed", across.namespaces_removed},
+                                            {"machines", across.machines.size()}, {"complete", across.complete()}}.dump());
+        else
+          fmt::print("cluster {} down on {} machines: {} namespaces removed{}\n", cluster, across.machines.size(), across.namespaces_removed,
+                     across.complete() ? "" : fmt::format("; run `scalelab down {}` again once every machine answers, or `scalelab clean` on it", cluster));
+        incomplete |= !across.complete();
+        continue;
+      }
       auto report = scalelab::down(cluster);
       if (*json)
         fmt::print("{}\n", nlohmann::json{{"cluster", cluster}, {"found", report.found}, {"namespaces_removed", report.namespaces_removed},
@@ -33,6 +48,7 @@ void add_down_command(CLI::App& app) {
         fmt::print("cluster {} down: {} namespaces removed, {} processes stopped\n", cluster, report.namespaces_removed,
                    report.processes_stopped);
     }
+    if (incomplete) fail_as("shard", "some machines could not be reached; their shards are still up", 1);
   });
 }
 

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "emulator/cli/cli_support.h"
@@ -9,6 +10,7 @@
 #include "emulator/model/topology_json.h"
 #include "emulator/plan/plan.h"
 #include "emulator/plan/plan_json.h"
+#include "emulator/shard/machines.h"
 #include "emulator/shard/partition.h"
 #include "emulator/shard/partition_report.h"
 
@@ -36,9 +38,12 @@ void add_plan_command(CLI::App& app) {
     if (!opts->machines.empty()) {
       shard::Partition cut;
       try {
-        cut = shard::partition(plan, shard::machine_names(opts->machines));
+        const bool file = std::filesystem::is_regular_file(opts->machines);
+        cut = shard::partition(plan, file ? shard::machine_names(shard::load_machines(opts->machines)) : shard::machine_names(opts->machines));
       } catch (const shard::PartitionError& e) {
         fail_as("partition", e.what());
+      } catch (const shard::MachinesError& e) {
+        fail_located("machines", e.source(), e.json_pointer(), e.message(), "nothing was planned.");
       }
       if (opts->json) return fmt::print("{}\n", shard::partition_to_json(plan, cut).dump(2));
       return fmt::print("{}", shard::partition_to_text(plan, cut, opts->verbose));

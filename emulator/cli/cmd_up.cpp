@@ -7,13 +7,55 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/model/topology_validation.h"
+#include "emulator/runtime/cluster_dir.h"
+#include "emulator/shard/operator.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab::cli {
+namespace {
+
+template <class Options>
+void up_across_machines(const Options& opts) {
+  if (opts.dilation == "auto") fail("--dilation auto measures this machine's veth: across machines give a number (--dilation 1000)");
+  auto topology = model::load_topology(opts.file);
+  if (!opts.name.empty()) topology.name = opts.name;
+  if (!opts.dilation.empty()) {
+    UpOptions parsed;
+    set_dilation(parsed, opts.dilation);
+    topology.dilation = *parsed.dilation, topology.dilation_auto = false;
+  }
+  model::validate_topology(topology);
+  shard::UpAcross up;
+  try {
+    up = shard::up_across(topology, shard::load_machines(opts.machines), std::chrono::seconds(300));
+  } catch (const shard::MachinesError& e) {
+    fail_located("machines", e.source(), e.json_pointer(), e.message(), "nothing was created.");
+  } catch (const shard::PartitionError& e) {
+    fail_as("partition", e.what());
+  } catch (const runtime::ClusterExists& e) {
+    fail_as("cluster_exists", e.what());
+  } catch (const shard::ShardFailure& e) {
+    fail_as("shard", e.what());
+  }
+  if (opts.json) {
+    fmt::print("{}\n", nlohmann::json{{"cluster", up.cluster}, {"seconds", up.seconds}, {"machines", up.shards},
+                                      {"cross_links", up.cut.cross.size()}}.dump(2));
+    return;
+  }
+  fmt::print("cluster {} up across {} machines in {:.3f} s: {} links cross machines over VXLAN\n", up.cluster, up.shards.size(), up.seconds,
+             up.cut.cross.size());
+  for (const auto& s : up.shards)
+    fmt::print("  {:<16} {} namespaces, {} veth pairs, {} VXLAN links, {:.3f} s\n", s.value("machine", "?"), s.value("namespaces", 0),
+               s.value("veth_pairs", 0), s.value("vxlan_links", 0), s.value("seconds", 0.0));
+  fmt::print("  next: scalelab exec {}/gpu0 -- ip -br addr | scalelab down {}\n", up.cluster, up.cluster);
+}
+
+}  // namespace
 
 void add_up_command(CLI::App& app) {
   struct Options {
-    std::string file, dilation, name;
+    std::string file, dilation, name, machines;
     bool require_netem = false, json = false, timings = false;
     std::size_t workers = 4;
     std::string rxe = "auto";
@@ -28,9 +70,12 @@ void add_up_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_option("--name", opts->name, "name the cluster instead of the file's \"name\" ([a-z0-9][a-z0-9-]{0,23})");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
+  cmd->add_option("--machines", opts->machines,
+                  "cut the cluster across machines: a machines file (JSON), or user@IPv4,user@IPv4,… (ssh; each runs `scalelab shard up`)");
   cmd->add_flag("--timings", opts->timings, "print the wall time of each phase (namespaces, sysctls, links, addresses, qdiscs, routes, rxe…)");
   cmd->callback([opts] {
     require_root("up", "creates network namespaces");
+    if (!opts->machines.empty()) return up_across_machines(*opts);
     UpOptions options;
     options.require_netem = opts->require_netem;
     options.workers = opts->workers;

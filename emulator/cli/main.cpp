@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   add_job_command(app);
   add_model_command(app);
   add_graph_command(app);
+  add_shard_command(app);
   add_vm_command(app);
   add_doctor_command(app);
   add_clean_command(app);

@@ -78,6 +78,12 @@ NeighbourLimits read_host_neighbour_limits() {
 void remember_host_neighbour_limits() { remembered() = read_host_neighbour_limits(); }
 
 std::optional<std::string> fit_host_neighbour_limits(const std::string& cluster, std::uint64_t cluster_entries) {
+  // The kernel shows the limits only in the host's own network namespace: a process outside it
+  // (a machine of a cluster across machines, emulated on one box) can neither read nor raise them.
+  if (!std::filesystem::exists(std::string(kSysctlDir) + "gc_thresh1"))
+    return fmt::format("the neighbour table limits (net.ipv4.neigh.default.gc_thresh*) belong to the host's network namespace, "
+                       "which this scalelab does not run in: left as they are for cluster {} (up to {} ARP entries)",
+                       cluster, cluster_entries);
   std::uint64_t entries = cluster_entries;
   for (const auto& other : ClusterDir::list()) {
     if (other == cluster) continue;

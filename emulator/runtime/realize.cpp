@@ -27,6 +27,7 @@
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/routes.h"
 #include "emulator/netlink/rps.h"
+#include "emulator/netlink/vxlan.h"
 #include "emulator/plan/hosts_file.h"
 #include "emulator/plan/neighbours.h"
 #include "emulator/plan/plan_json.h"
@@ -62,22 +63,26 @@ bool a_is_near(const plan::Plan& plan, const plan::VethPair& v) {
 class Realizer {
  public:
   Realizer(const plan::Plan& plan, const RealizeOptions& options, ClusterDir& dir)
-      : plan_(plan), options_(options), dir_(dir), live_(plan.namespaces.size()) {}
+      : plan_(plan), options_(options), dir_(dir), live_(plan.namespaces.size()) {
+    for (std::size_t i = 0; i < plan.namespaces.size(); ++i)
+      if (!options.shard || options.shard->machine_of.at(i) == options.shard->self) here_.push_back(i);
+  }
 
   // Every namespace is journaled (in one write) before the first is created, so `down` finds
   // whatever a crash at any instant leaves. Each worker unshares from namespace to namespace and
   // opens the new one's netlink socket while inside: no switch back in between.
   std::size_t create_namespaces() {
     std::vector<std::string> names;
-    for (const auto& ns : plan_.namespaces) names.push_back(ns.netns);
+    for (auto i : here_) names.push_back(plan_.namespaces[i].netns);
     dir_.journal_netns(names);
-    parallel_for_each_worker(plan_.namespaces.size(), options_.workers, [] { return nl::ThreadNetnsReturn(); },
-                             [&](nl::ThreadNetnsReturn&, std::size_t i) {
+    parallel_for_each_worker(here_.size(), options_.workers, [] { return nl::ThreadNetnsReturn(); },
+                             [&](nl::ThreadNetnsReturn&, std::size_t k) {
+                               const auto i = here_[k];
                                auto& live = live_[i];
                                live.netns.emplace(nl::NamedNetns::create_entered(plan_.namespaces[i].netns));
                                live.socket.emplace(-1);
                              });
-    return plan_.namespaces.size();
+    return here_.size();
   }
 
   // A worker enters each namespace once and writes its sysctls from inside, through a procfs of
@@ -95,7 +100,7 @@ class Realizer {
     std::thread runner([&] {
       try {
         parallel_for_each_worker(
-            plan_.namespaces.size(), options_.workers,
+            here_.size(), options_.workers,
             [] {
               Worker w;
               try {
@@ -105,7 +110,8 @@ class Realizer {
               }
               return w;
             },
-            [&](Worker& w, std::size_t i) {
+            [&](Worker& w, std::size_t k) {
+              const auto i = here_[k];
               const auto& ns = plan_.namespaces[i];
               if (w.proc && ++w.done % kFreshProcEvery == 0) w.proc->refresh();
               nl::check_sys(setns(live_[i].netns->fd(), CLONE_NEWNET), "enter network namespace " + ns.netns);
@@ -137,13 +143,18 @@ class Realizer {
   // is up makes the kernel wait for an RCU grace period under the rtnl lock (dev_deactivate),
   // once per interface and serialised across the machine; onto a link that is down, it does not.
   std::size_t create_links() {
+    const auto* shard = options_.shard;
+    auto is_here = [&](std::size_t ns) { return !shard || shard->machine_of[ns] == shard->self; };
     std::vector<std::vector<std::size_t>> by_near(plan_.namespaces.size());
     for (std::size_t v = 0; v < plan_.veths.size(); ++v) {
       const auto& pair = plan_.veths[v];
+      if (!is_here(pair.a_ns) || !is_here(pair.b_ns)) continue;  // a cut link: a VXLAN end below
+      local_veths_++;
       by_near[a_is_near(plan_, pair) ? pair.a_ns : pair.b_ns].push_back(v);
     }
     std::atomic<std::size_t> requests{0};
-    parallel_for(plan_.namespaces.size(), options_.workers, [&](std::size_t i) {
+    parallel_for(here_.size(), options_.workers, [&](std::size_t k) {
+      const auto i = here_[k];
       const auto& ns = plan_.namespaces[i];
       nl::RequestBatch batch(*live_[i].socket);
       nl::set_link_up(batch, kLoopbackIfindex, true);
@@ -160,14 +171,51 @@ class Realizer {
       batch.flush();
       requests += batch.requests();
     });
-    // Far ends that are bridge ports are not yet enslaved.
+    // Far ends that are bridge ports are not yet enslaved, nor are the VXLAN ends.
     far_ends_.resize(plan_.namespaces.size());
-    for (const auto& pair : plan_.veths) {
+    for (std::size_t v = 0; v < plan_.veths.size(); ++v) {
+      const auto& pair = plan_.veths[v];
+      if (!is_here(pair.a_ns) || !is_here(pair.b_ns)) continue;
       bool a_near = a_is_near(plan_, pair);
       std::size_t far_ns = a_near ? pair.b_ns : pair.a_ns;
       far_ends_[far_ns].push_back(a_near ? pair.b_if : pair.a_if);
     }
+    if (shard) requests += create_vxlan_ends(*shard);
     return requests;
+  }
+
+  // Through this process's own namespace, the machine's underlay: there the UDP sockets stay.
+  std::size_t create_vxlan_ends(const ShardPlacement& shard) {
+    nl::RouteSocket underlay(-1);
+    int underlay_ifindex = 0;
+    if (!shard.underlay_dev.empty()) {
+      auto dev = nl::get_link(underlay, shard.underlay_dev);
+      underlay_ifindex = dev.ifindex;
+      for (const auto& end : shard.cross) {
+        const auto& pair = plan_.veths[end.veth];
+        const auto mtu = plan_.namespaces[pair.a_ns].interfaces[pair.a_if].mtu;
+        if (mtu + nl::kVxlanOverhead > dev.mtu)
+          throw std::runtime_error(fmt::format(
+              "machine {}: the underlay {} has MTU {}, but link {}:{} ⇄ {}:{} needs {} + {} bytes of VXLAN: raise the underlay's "
+              "MTU to {} (ip link set {} mtu {}) or lower the topology's mtu",
+              shard.machine, shard.underlay_dev, dev.mtu, plan_.namespaces[pair.a_ns].node, plan_.namespaces[pair.a_ns].interfaces[pair.a_if].ifname,
+              plan_.namespaces[pair.b_ns].node, plan_.namespaces[pair.b_ns].interfaces[pair.b_if].ifname, mtu, nl::kVxlanOverhead,
+              mtu + nl::kVxlanOverhead, shard.underlay_dev, mtu + nl::kVxlanOverhead));
+      }
+    }
+    nl::RequestBatch batch(underlay);
+    for (const auto& end : shard.cross) {
+      const auto& pair = plan_.veths[end.veth];
+      const bool a_here = shard.machine_of[pair.a_ns] == shard.self;
+      const auto ns = a_here ? pair.a_ns : pair.b_ns;
+      const auto itf = a_here ? pair.a_if : pair.b_if;
+      const auto& iface = plan_.namespaces[ns].interfaces[itf];
+      nl::create_vxlan(batch, {iface.ifname, iface.ifindex, iface.mtu, end.vni, end.local, end.remote, underlay_ifindex},
+                       live_[ns].netns->fd());
+      far_ends_[ns].push_back(itf);
+    }
+    batch.flush();
+    return batch.requests();
   }
 
   // Every interface up, after its qdiscs; far-end bridge ports enslaved on the way.
@@ -226,7 +274,8 @@ class Realizer {
   // One rxe device per GPU interface, named uniquely across the machine because rxe devices
   // are visible from every namespace (`rdma system` netns mode shared).
   std::size_t create_rdma_devices() {
-    parallel_for(plan_.namespaces.size(), options_.workers, [&](std::size_t i) {
+    parallel_for(here_.size(), options_.workers, [&](std::size_t k) {
+      const auto i = here_[k];
       const auto& ns = plan_.namespaces[i];
       if (ns.kind != model::NodeKind::gpu) return;
       for (const auto& iface : ns.interfaces) {
@@ -253,6 +302,8 @@ class Realizer {
       if (l.netns) l.netns->keep();
   }
   RealizeReport& report() { return report_; }
+  std::size_t namespaces_here() const { return here_.size(); }
+  std::size_t local_veths() const { return local_veths_; }
 
  private:
   // fill(i, namespace, batch) for every namespace in parallel, each batch flushed; returns the
@@ -260,7 +311,8 @@ class Realizer {
   template <class Fill>
   std::size_t per_namespace_batch(Fill fill) {
     std::atomic<std::size_t> requests{0};
-    parallel_for(plan_.namespaces.size(), options_.workers, [&](std::size_t i) {
+    parallel_for(here_.size(), options_.workers, [&](std::size_t k) {
+      const auto i = here_[k];
       nl::RequestBatch batch(*live_[i].socket);
       fill(i, plan_.namespaces[i], batch);
       batch.flush();
@@ -273,6 +325,8 @@ class Realizer {
   const RealizeOptions& options_;
   ClusterDir& dir_;
   std::vector<LiveNamespace> live_;
+  std::vector<std::size_t> here_;  // the namespaces this machine holds (all, unless a shard)
+  std::size_t local_veths_ = 0;
   std::vector<std::vector<std::size_t>> far_ends_;  // per namespace: interface indexes
   bool netem_ = false;
   std::string rps_mask_;  // empty: the kernel cannot steer per namespace
@@ -356,6 +410,8 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   const std::uint64_t neighbour_entries = plan::neighbour_entries_bound(plan);
   nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source},
                           {"neighbour_entries", neighbour_entries}};
+  if (options.shard)
+    state["shard"] = {{"machine", options.shard->machine}, {"index", options.shard->self}, {"cross_links", options.shard->cross.size()}};
   Realizer realizer(plan, options, dir);
   realizer.set_netem_available(netem);
   std::vector<std::string> notes;
@@ -410,8 +466,8 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   }
   realizer.keep_all();
   auto& report = realizer.report();
-  report.namespaces = plan.namespaces.size();
-  report.veths = plan.veths.size();
+  report.namespaces = realizer.namespaces_here();
+  report.veths = realizer.local_veths();
   report.warnings = std::move(warnings);
   report.notes = std::move(notes);
   report.phases = std::move(phases);

@@ -1,5 +1,6 @@
 #pragma once
 // Plan → live kernel objects, in parallel, journaled, and unwound completely on any failure.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -8,10 +9,27 @@
 
 namespace scalelab::runtime {
 
+// This machine's part of a cluster cut across machines (emulator/shard): only its namespaces
+// are made, and each link with one end here gets that end as a VXLAN device to the machine
+// holding the other.
+struct ShardPlacement {
+  std::string machine;             // this machine's name, for errors and the record
+  int self = 0;                    // index into the machines
+  std::vector<int> machine_of;     // per Plan::namespaces index
+  struct CrossEnd {
+    std::size_t veth = 0;          // index into Plan::veths
+    std::uint32_t vni = 0;
+    std::string local, remote;     // underlay IPv4 addresses: this machine's, the peer machine's
+  };
+  std::vector<CrossEnd> cross;     // the cut links with an end here
+  std::string underlay_dev;        // the underlay device in this process's namespace ("": the kernel's route)
+};
+
 struct RealizeOptions {
   std::size_t workers = 4;      // syscall-bound, so more than the core count helps a little
   bool require_netem = false;   // refuse instead of warning when netem is missing
   enum class Rxe { auto_, on, off } rxe = Rxe::auto_;  // soft-RoCE devices on every GPU interface
+  const ShardPlacement* shard = nullptr;  // null: the whole plan on this machine
 };
 
 // Wall time of one step of a bring-up, in the order they ran (`scalelab up --timings`).

@@ -68,11 +68,12 @@ ExecResult run_capture(const std::vector<std::string>& argv, const ExecOptions& 
   ExecResult r;
   std::error_code ec;
   bp::child c;
+  const std::string in = options.stdin_file.empty() ? std::string("/dev/null") : options.stdin_file.string();
   if (options.stdout_file.empty()) {
-    c = bp::child(bp::exe = exe->string(), bp::args = args, bp::std_in < bp::null, bp::std_out > out, bp::std_err > err,
+    c = bp::child(bp::exe = exe->string(), bp::args = args, bp::std_in < in, bp::std_out > out, bp::std_err > err,
                   bp::start_dir = cwd, child_env, ios, ec);
   } else {
-    c = bp::child(bp::exe = exe->string(), bp::args = args, bp::std_in < bp::null, bp::std_out > options.stdout_file.string(),
+    c = bp::child(bp::exe = exe->string(), bp::args = args, bp::std_in < in, bp::std_out > options.stdout_file.string(),
                   bp::std_err > err, bp::start_dir = cwd, child_env, ios, ec);
   }
   if (ec) throw std::runtime_error("cannot start `" + command_line(argv) + "`: " + ec.message());

@@ -21,6 +21,7 @@ struct ExecOptions {
   std::chrono::milliseconds timeout{0};                     // 0: none
   std::vector<std::pair<std::string, std::string>> env;     // added to the inherited environment
   std::filesystem::path stdout_file;                        // non-empty: stdout goes there, not captured
+  std::filesystem::path stdin_file;                         // non-empty: stdin comes from there, not /dev/null
 };
 
 struct ExecResult {
@@ -31,7 +32,7 @@ struct ExecResult {
 
 std::string command_line(const std::vector<std::string>& argv);
 
-// Runs argv[0] (looked up with find_program) with stdin from /dev/null and captures its output.
+// Runs argv[0] (looked up with find_program) with stdin from /dev/null (or stdin_file) and captures its output.
 ExecResult run_capture(const std::vector<std::string>& argv, const ExecOptions& options = {});
 // Same, but throws std::runtime_error naming the command, its status and its stderr on failure.
 std::string run_checked(const std::vector<std::string>& argv, const ExecOptions& options = {});
