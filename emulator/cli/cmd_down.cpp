@@ -14,6 +14,11 @@
 
 namespace scalelab::cli {
 
+std::string down_json_line(const std::string& cluster, bool found, std::size_t namespaces_removed, std::size_t processes_stopped) {
+  return nlohmann::json{{"cluster", cluster}, {"found", found}, {"namespaces_removed", namespaces_removed}, {"processes_stopped", processes_stopped}}
+      .dump();
+}
+
 void add_down_command(CLI::App& app) {
   auto name = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
@@ -39,9 +44,7 @@ void add_down_command(CLI::App& app) {
       }
       auto report = scalelab::down(cluster);
       if (*json)
-        fmt::print("{}\n", nlohmann::json{{"cluster", cluster}, {"found", report.found}, {"namespaces_removed", report.namespaces_removed},
-                                           {"processes_stopped", report.processes_stopped}}
-                               .dump());
+        fmt::print("{}\n", down_json_line(cluster, report.found, report.namespaces_removed, report.processes_stopped));
       else if (!report.found)
         fmt::print("cluster {} is not up (nothing to do)\n", cluster);
       else

@@ -63,9 +63,7 @@ void add_shard_command(CLI::App& app) {
   down->callback([name] {
     require_root("shard down", "removes network namespaces");
     auto report = scalelab::down(*name);
-    fmt::print("{}\n", nlohmann::json{{"cluster", *name}, {"found", report.found}, {"namespaces_removed", report.namespaces_removed},
-                                      {"processes_stopped", report.processes_stopped}}
-                           .dump());
+    fmt::print("{}\n", down_json_line(*name, report.found, report.namespaces_removed, report.processes_stopped));
   });
 }
 

@@ -65,7 +65,7 @@ class Realizer {
   Realizer(const plan::Plan& plan, const RealizeOptions& options, ClusterDir& dir)
       : plan_(plan), options_(options), dir_(dir), live_(plan.namespaces.size()) {
     for (std::size_t i = 0; i < plan.namespaces.size(); ++i)
-      if (!options.shard || options.shard->machine_of.at(i) == options.shard->self) here_.push_back(i);
+      if (is_here(i)) here_.push_back(i);
   }
 
   // Every namespace is journaled (in one write) before the first is created, so `down` finds
@@ -143,14 +143,16 @@ class Realizer {
   // is up makes the kernel wait for an RCU grace period under the rtnl lock (dev_deactivate),
   // once per interface and serialised across the machine; onto a link that is down, it does not.
   std::size_t create_links() {
-    const auto* shard = options_.shard;
-    auto is_here = [&](std::size_t ns) { return !shard || shard->machine_of[ns] == shard->self; };
+    // Far ends that are bridge ports are not yet enslaved, nor are the VXLAN ends (below).
     std::vector<std::vector<std::size_t>> by_near(plan_.namespaces.size());
+    far_ends_.resize(plan_.namespaces.size());
     for (std::size_t v = 0; v < plan_.veths.size(); ++v) {
       const auto& pair = plan_.veths[v];
       if (!is_here(pair.a_ns) || !is_here(pair.b_ns)) continue;  // a cut link: a VXLAN end below
       local_veths_++;
-      by_near[a_is_near(plan_, pair) ? pair.a_ns : pair.b_ns].push_back(v);
+      const bool a_near = a_is_near(plan_, pair);
+      by_near[a_near ? pair.a_ns : pair.b_ns].push_back(v);
+      far_ends_[a_near ? pair.b_ns : pair.a_ns].push_back(a_near ? pair.b_if : pair.a_if);
     }
     std::atomic<std::size_t> requests{0};
     parallel_for(here_.size(), options_.workers, [&](std::size_t k) {
@@ -171,16 +173,7 @@ class Realizer {
       batch.flush();
       requests += batch.requests();
     });
-    // Far ends that are bridge ports are not yet enslaved, nor are the VXLAN ends.
-    far_ends_.resize(plan_.namespaces.size());
-    for (std::size_t v = 0; v < plan_.veths.size(); ++v) {
-      const auto& pair = plan_.veths[v];
-      if (!is_here(pair.a_ns) || !is_here(pair.b_ns)) continue;
-      bool a_near = a_is_near(plan_, pair);
-      std::size_t far_ns = a_near ? pair.b_ns : pair.a_ns;
-      far_ends_[far_ns].push_back(a_near ? pair.b_if : pair.a_if);
-    }
-    if (shard) requests += create_vxlan_ends(*shard);
+    if (options_.shard) requests += create_vxlan_ends(*options_.shard);
     return requests;
   }
 
@@ -206,7 +199,7 @@ class Realizer {
     nl::RequestBatch batch(underlay);
     for (const auto& end : shard.cross) {
       const auto& pair = plan_.veths[end.veth];
-      const bool a_here = shard.machine_of[pair.a_ns] == shard.self;
+      const bool a_here = is_here(pair.a_ns);
       const auto ns = a_here ? pair.a_ns : pair.b_ns;
       const auto itf = a_here ? pair.a_if : pair.b_if;
       const auto& iface = plan_.namespaces[ns].interfaces[itf];
@@ -306,6 +299,9 @@ class Realizer {
   std::size_t local_veths() const { return local_veths_; }
 
  private:
+  // Whether this machine holds namespace i: every one, unless the plan is cut across machines.
+  bool is_here(std::size_t i) const { return !options_.shard || options_.shard->machine_of.at(i) == options_.shard->self; }
+
   // fill(i, namespace, batch) for every namespace in parallel, each batch flushed; returns the
   // number of requests sent.
   template <class Fill>
