@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 
@@ -45,7 +46,16 @@ TEST(Job, RunsEveryGroupOverItsTierWithCorrectDataAndComparesWithTheModel) {
   SCALELAB_REQUIRE_ROOT();
   fixtures::LiveCluster cluster(fixtures::shipped_topology("tiny.json"));
   const auto json_path = temp_file("scalelab_job", ".json");
-  auto r = fixtures::run_scalelab({"job", cluster.name(), kTiny3d, "--steps", "2", "--json", json_path, "--compare-model"});
+  // tiny-3d's shape with messages well above the links' htb burst (1 ms of rate: 450 KB on NVLink
+  // ÷ 1000, 50 KB on a rail), so no operation can ride a full bucket past its link's rate; with
+  // the shipped 256 KiB, a TP all_reduce fits in the burst and measured up to 1.2× the link.
+  const auto job = temp_file("scalelab_job_spec", ".json");
+  std::ofstream(job) << R"({"name": "tiny-3d-long-messages", "parallel": {"tp": 2, "pp": 2, "dp": "auto"},
+    "layers_per_stage": 2, "micro_batches": 3,
+    "layer": {"tp_bytes": "8MiB", "forward": "20us", "backward": "40us"},
+    "pipeline": {"activation_bytes": "1MiB"}, "optimizer": "20us"})";
+  auto r = fixtures::run_scalelab({"job", cluster.name(), job, "--steps", "2", "--json", json_path, "--compare-model"});
+  std::filesystem::remove(job);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("# Data check: every operation correct (#wrong 0)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("tp 2 × pp 2 × dp 1"), std::string::npos) << r.output;
@@ -63,7 +73,8 @@ TEST(Job, RunsEveryGroupOverItsTierWithCorrectDataAndComparesWithTheModel) {
     EXPECT_GE(s.at("time_ms").get<double>(), s.at("compute_ms").get<double>()) << s;
   }
   // The groups crossed the shaped links: TP over NVLink (450 GB/s ÷ 1000 per direction), PP over
-  // the 400 Gb/s rails (÷ 1000 = 0.05 GB/s); neither can beat its link.
+  // the 400 Gb/s rails (÷ 1000 = 0.05 GB/s); neither can beat its link by more than its burst
+  // (≤ 5.4% of an 8 MiB all_reduce's bytes per direction, ≤ 4.8% of a 1 MiB send).
   std::map<std::string, nlohmann::json> groups;
   for (const auto& g : j.at("groups")) groups[g.at("group")] = g;
   ASSERT_TRUE(groups.count("tp") && groups.count("pp")) << j.dump(2);
@@ -71,9 +82,10 @@ TEST(Job, RunsEveryGroupOverItsTierWithCorrectDataAndComparesWithTheModel) {
   EXPECT_EQ(groups["pp"]["tier"], "scale_out");
   const double pp = groups["pp"]["busbw_GBps"].get<double>(), tp = groups["tp"]["busbw_GBps"].get<double>();
   EXPECT_GT(pp, 0);
-  EXPECT_LE(pp, 0.05 * 1.05) << "pp faster than its 400 Gb/s ÷ 1000 rail";
+  EXPECT_LE(pp, 0.05 * 1.10) << "pp faster than its 400 Gb/s ÷ 1000 rail";
   EXPECT_GT(tp, 0);
-  EXPECT_LE(tp, 0.45 * 1.05) << "tp faster than NVLink ÷ 1000";
+  EXPECT_LE(tp, 0.45 * 1.10) << "tp faster than NVLink ÷ 1000";
+  std::cout << "tp " << tp << " GB/s, pp " << pp << " GB/s\n";
   EXPECT_NEAR(groups["pp"]["projected_real_busbw_GBps"].get<double>(), pp * 1000, pp);
 }
 
