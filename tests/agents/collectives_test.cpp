@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "bench/benchmark.h"
 #include "collectives/algorithms.h"
-#include "collectives/benchmark.h"
 #include "collectives/pattern.h"
 #include "test_util.h"
 
