@@ -1,4 +1,4 @@
-// libFuzzer target: the agents' TCP wire protocol (agents/collectives/wire.h) — what a peer sends.
+// libFuzzer target: the agents' TCP wire protocol (agents/transport/tcp/wire.h) — what a peer sends.
 // The input is a peer's byte stream: a hello, then frames, cut into reads of the sizes the first
 // bytes choose, through both ways the transport reads (feed() into staging; header then payload
 // straight into a posted buffer). A rejection must be a WireError. Then the round trip: the input
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "collectives/wire.h"
+#include "transport/tcp/wire.h"
 
 using namespace scalelab::agent::wire;
 

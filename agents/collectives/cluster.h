@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/error.h"
+#include "transport/error.h"
 
 namespace scalelab::agent {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "collectives/error.h"
-#include "collectives/transport.h"
+#include "transport/error.h"
+#include "transport/transport.h"
 
 namespace scalelab::agent {
 

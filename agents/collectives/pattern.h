@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "collectives/dtype.h"
-#include "collectives/report.h"
+#include "collectives/nccl_conventions.h"  // Collective
 
 namespace scalelab::agent {
 

@@ -10,9 +10,9 @@
 
 #include "collectives/cluster.h"
 #include "collectives/communicator.h"
-#include "collectives/inprocess_transport.h"
-#include "collectives/tcp_transport.h"
-#include "collectives/verbs_transport.h"
+#include "transport/inprocess/inprocess_transport.h"
+#include "transport/tcp/tcp_transport.h"
+#include "transport/verbs/verbs_transport.h"
 
 namespace scalelab::agent {
 

@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "bench/report.h"
 #include "collectives/algorithms.h"
 #include "collectives/pattern.h"
-#include "collectives/report.h"
 #include "job/stream.h"
 
 namespace scalelab::agent {

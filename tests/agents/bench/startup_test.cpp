@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "collectives/startup.h"
+#include "bench/startup.h"
 
 using namespace scalelab::agent;
 

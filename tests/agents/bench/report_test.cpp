@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "collectives/report.h"
+#include "bench/report.h"
 
 using namespace scalelab::agent;
 

@@ -1,7 +1,7 @@
 // TCP transport: one connection per peer pair, TCP_NODELAY, large socket buffers, poll()-driven.
 // Rank r listens on listen_address:base_port+r; the higher rank of a pair connects to the lower one
 // (retrying until the deadline) and introduces itself with a hello {magic, version, rank, world, cluster};
-// every send then travels as frames (collectives/wire.h). A connection whose hello is wrong (garbage,
+// every send then travels as frames (transport/tcp/wire.h). A connection whose hello is wrong (garbage,
 // another cluster, another world, a rank already connected, a source address the plan does not give
 // that rank) and a peer whose frames are wrong end this rank with a CollectiveError naming it.
 #pragma once
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "collectives/transport.h"
-#include "collectives/wire.h"
+#include "transport/transport.h"
+#include "transport/tcp/wire.h"
 
 namespace scalelab::agent {
 

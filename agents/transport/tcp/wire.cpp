@@ -1,4 +1,4 @@
-#include "collectives/wire.h"
+#include "transport/tcp/wire.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,8 +1,9 @@
 // The transport interface: per-peer reliable, ordered byte channels with asynchronous send/recv.
 //
-// Algorithms (algorithms.h) never see sockets or queue pairs; they post isend/irecv on the channel to
-// a peer and wait on the returned Request through the Comm, which drives Transport::progress() under
-// a deadline. This is the split gloo makes between algorithms and transport pairs.
+// Algorithms (collectives/algorithms.h) never see sockets or queue pairs; they post isend/irecv on
+// the channel to a peer and wait on the returned Request through the Comm, which drives
+// Transport::progress() under a deadline. This is the split gloo makes between algorithms and
+// transport pairs.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/error.h"
+#include "transport/error.h"
 
 namespace scalelab::agent {
 

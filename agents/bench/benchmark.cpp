@@ -1,4 +1,4 @@
-#include "collectives/benchmark.h"
+#include "bench/benchmark.h"
 
 #include <algorithm>
 #include <cmath>

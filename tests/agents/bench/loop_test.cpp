@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/benchmark.h"
 #include "collectives/algorithms.h"
-#include "collectives/benchmark.h"
 #include "test_util.h"
 
 using namespace scalelab::agent;

@@ -23,10 +23,10 @@
 #include <fmt/printf.h>
 #include <nlohmann/json.hpp>
 
-#include "collectives/benchmark.h"
+#include "bench/benchmark.h"
+#include "bench/startup.h"
 #include "collectives/cluster.h"
 #include "collectives/setup.h"
-#include "collectives/startup.h"
 
 using namespace scalelab::agent;
 

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "bench/benchmark.h"
 #include "collectives/algorithms.h"
-#include "collectives/benchmark.h"
 #include "collectives/pattern.h"
 #include "collectives/setup.h"
 #include "tcp_test_util.h"

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "bench/benchmark.h"
 #include "collectives/algorithms.h"
-#include "collectives/benchmark.h"
 #include "collectives/pattern.h"
 #include "test_util.h"
 
@@ -85,19 +85,6 @@ CommOptions small_chunks() {
   o.chunk_bytes = 1024;  // many pipeline chunks even for the small counts
   o.step_timeout = Millis(10000);
   return o;
-}
-
-// run_benchmark with `cfg` on n in-process ranks; every rank's report (none may throw).
-std::vector<BenchReport> bench_inprocess(int n, int domain_size, const BenchConfig& cfg) {
-  std::mutex mu;
-  std::vector<BenchReport> reps;
-  auto errors = run_inprocess(n, domain_size, CommOptions{}, [&](Comm& c) {
-    auto rep = run_benchmark(c, cfg);
-    std::lock_guard lk(mu);
-    reps.push_back(rep);
-  });
-  EXPECT_TRUE(errors.empty()) << errors.front();
-  return reps;
 }
 
 }  // namespace
@@ -183,80 +170,6 @@ TEST(HierAllReduce, InterleavedDomainIds) {
     });
   for (auto& t : ts) t.join();
   EXPECT_EQ(bad.load(), 0);
-}
-
-TEST(Benchmark, InprocessSweepHasNoWrongResults) {
-  BenchConfig cfg;
-  cfg.coll = Collective::reduce_scatter;
-  cfg.dtype = DType::bfloat16;
-  cfg.minbytes = 6;
-  cfg.maxbytes = 6000;
-  cfg.stepfactor = 10;
-  cfg.iters = 2;
-  cfg.warmup = 1;
-  const auto reps = bench_inprocess(3, 0, cfg);
-  ASSERT_EQ(reps.size(), 3u);
-  for (const auto& rep : reps) {
-    EXPECT_EQ(rep.errors, 0);
-    ASSERT_EQ(rep.rows.size(), 4u);  // 6, 60, 600, 6000
-    EXPECT_EQ(rep.rows[0].bytes, 6u);
-    EXPECT_EQ(rep.rows[0].count, 1u);  // 3 bf16 elements / 3 ranks
-    EXPECT_EQ(rep.rows[3].redop, "sum");
-    EXPECT_EQ(rep.rows[3].root, -1);
-    for (const auto& r : rep.rows) {
-      EXPECT_EQ(r.oop.wrong, 0);
-      EXPECT_EQ(r.ip.wrong, 0);
-    }
-  }
-}
-
-// Every all_reduce row says where its time went, stage by stage, with the cost model's names.
-TEST(Benchmark, AllReduceRowsCarryTheTimeOfEachStage) {
-  for (const Algo algo : {Algo::hier, Algo::ring}) {
-    BenchConfig cfg;
-    cfg.coll = Collective::all_reduce;
-    cfg.algo = algo;
-    cfg.minbytes = cfg.maxbytes = 1 << 16;
-    cfg.iters = 2;
-    cfg.warmup = 0;
-    const auto reps = bench_inprocess(4, 2, cfg);
-    ASSERT_EQ(reps.size(), 4u);
-    for (const auto& rep : reps) {
-      ASSERT_EQ(rep.rows.size(), 1u);
-      const auto& st = rep.rows[0].oop.stages;
-      if (algo == Algo::hier) {
-        ASSERT_EQ(st.size(), 3u);
-        EXPECT_EQ(st[0].name, "domain reduce-scatter");
-        EXPECT_EQ(st[1].name, "rail all-reduce");
-        EXPECT_EQ(st[2].name, "domain all-gather");
-      } else {
-        ASSERT_EQ(st.size(), 1u);
-        EXPECT_EQ(st[0].name, "ring all-reduce");
-      }
-      double sum = 0;
-      for (const auto& s : st) {
-        EXPECT_GT(s.time_us, 0) << s.name;
-        sum += s.time_us;
-      }
-      // Each stage's slowest rank: at least part of the row's time, never much more than all of it.
-      EXPECT_LE(st.back().time_us, rep.rows[0].oop.time_us * 1.01);
-      EXPECT_GT(sum, 0.5 * rep.rows[0].oop.time_us);
-      EXPECT_EQ(rep.rows[0].ip.stages.size(), st.size());
-      const auto j = row_json(rep.rows[0], 1.0);
-      EXPECT_EQ(j["stages"].size(), st.size());
-      EXPECT_EQ(j["inplace_stages"][0]["name"], st[0].name);
-    }
-  }
-}
-
-TEST(Benchmark, OtherCollectivesHaveNoStages) {
-  BenchConfig cfg;
-  cfg.coll = Collective::all_gather;
-  cfg.minbytes = cfg.maxbytes = 4096;
-  cfg.iters = 1;
-  const auto reps = bench_inprocess(2, 0, cfg);
-  ASSERT_EQ(reps.size(), 2u);
-  for (const auto& rep : reps) EXPECT_TRUE(rep.rows.at(0).oop.stages.empty());
 }
 
 TEST(StageTimes, AddUpByNameInFirstSeenOrderAndSkipAFailedStage) {

@@ -1,4 +1,4 @@
-#include "collectives/startup.h"
+#include "bench/startup.h"
 
 #include <time.h>
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "collectives/transport.h"
+#include "transport/transport.h"
 
 namespace scalelab::agent {
 

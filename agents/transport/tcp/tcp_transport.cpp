@@ -1,4 +1,4 @@
-#include "collectives/tcp_transport.h"
+#include "transport/tcp/tcp_transport.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -167,7 +167,7 @@ void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadlin
     chans_[r.peer] = std::move(c);
   }
   // 2. Accept the higher-ranked peers; identify them by their hello, and end this rank with a named
-  //    error on a connection that is not one of them (collectives/wire.h says what a hello must be).
+  //    error on a connection that is not one of them (transport/tcp/wire.h says what a hello must be).
   struct Pending {
     int fd;
     std::array<std::byte, wire::kHelloSize> h;

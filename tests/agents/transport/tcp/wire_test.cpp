@@ -1,11 +1,11 @@
-// The TCP wire protocol's pure checks (collectives/wire.h), which the transport and fuzz/wire_fuzz.cpp share.
+// The TCP wire protocol's pure checks (transport/tcp/wire.h), which the transport and fuzz/wire_fuzz.cpp share.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "collectives/wire.h"
+#include "transport/tcp/wire.h"
 
 using namespace scalelab::agent::wire;
 

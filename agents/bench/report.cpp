@@ -1,4 +1,4 @@
-#include "collectives/report.h"
+#include "bench/report.h"
 
 #include <cctype>
 #include <cmath>

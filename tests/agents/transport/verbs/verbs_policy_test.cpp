@@ -3,7 +3,7 @@
 // tests/kernel runs it inside `scalelab vm`.)
 #include <gtest/gtest.h>
 
-#include "collectives/verbs_transport.h"
+#include "transport/verbs/verbs_transport.h"
 
 using namespace scalelab::agent;
 

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "collectives/algorithms.h"
-#include "collectives/wire.h"
+#include "transport/tcp/wire.h"
 #include "tcp_test_util.h"
 
 using namespace scalelab::agent;

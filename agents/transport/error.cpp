@@ -1,4 +1,4 @@
-#include "collectives/error.h"
+#include "transport/error.h"
 
 #include <cerrno>
 #include <cctype>

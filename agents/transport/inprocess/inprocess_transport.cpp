@@ -1,4 +1,4 @@
-#include "collectives/inprocess_transport.h"
+#include "transport/inprocess/inprocess_transport.h"
 
 #include <algorithm>
 #include <cstring>

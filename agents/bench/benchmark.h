@@ -7,9 +7,9 @@
 #include <functional>
 #include <vector>
 
+#include "bench/report.h"
 #include "collectives/algorithms.h"
 #include "collectives/communicator.h"
-#include "collectives/report.h"
 
 namespace scalelab::agent {
 

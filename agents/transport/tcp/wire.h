@@ -6,7 +6,7 @@
 //      32 bytes: the cluster name, zero-padded (cut at 32; the hash covers all of it)
 //  * then, both ways, frames: u32 magic "SLFR" | u32 0 | u64 payload length (1..kMaxFramePayload) |
 //    payload. One isend is one frame or more (split at kMaxFramePayload); receives consume the
-//    payload bytes as a stream, as transport.h promises.
+//    payload bytes as a stream, as transport/transport.h promises.
 // Integers are little-endian. Whatever a peer sends that breaks these rules is a WireError naming the
 // rule; nothing is ever allocated from a length a peer claims.
 #pragma once

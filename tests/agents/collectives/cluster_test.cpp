@@ -5,7 +5,7 @@
 
 #include "collectives/cluster.h"
 #include "collectives/setup.h"
-#include "collectives/verbs_transport.h"
+#include "transport/verbs/verbs_transport.h"
 
 using namespace scalelab::agent;
 

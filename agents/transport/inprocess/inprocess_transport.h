@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/transport.h"
+#include "transport/transport.h"
 
 namespace scalelab::agent {
 
