@@ -43,7 +43,7 @@ void Job::Impl::start(const std::string& pids_file) {
       if (out.size() >= 2 * RankResult::kMaxLines) out.erase(out.begin(), out.begin() + RankResult::kMaxLines);
       out.push_back(line);
     }
-    if (options.on_line) options.on_line(static_cast<int>(member), label, line);
+    if (options.on_line) options.on_line(member < ranks.size() ? ranks[member].rank : static_cast<int>(member), label, line);
   });
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,10 @@
 #include "emulator/costmodel/costmodel.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/live_cluster.h"
+#include "emulator/model/topology.h"
+#include "emulator/plan/plan.h"
+#include "emulator/shard/launch_across.h"
+#include "emulator/shard/operator.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab::cli {
@@ -34,24 +39,24 @@ void print_stage_comparison(const nlohmann::json& measured, const costmodel::Pre
   }
 }
 
-// Measured (the agents' JSON rows) against the alpha-beta model on the live cluster's own plan.
-void print_model_comparison(const std::string& cluster, const std::string& collective, const std::string& json_path) {
+// Measured (the agents' JSON rows) against the alpha-beta model on the cluster's own plan, as
+// built (`netem`: whether link delay was applied).
+void print_model_comparison(const plan::Plan& built, bool netem, const std::string& collective, const std::string& json_path) {
   std::ifstream in(json_path);
   auto run = nlohmann::json::parse(in);
-  auto live = runtime::LiveCluster::open(cluster);
   costmodel::Options options;
   bool tcp = run.value("transport", nlohmann::json::object()).value("scale_out", "") == "tcp" ||
              run.value("transport", nlohmann::json::object()).value("scale_up", "") == "tcp";
   options.transport = tcp ? costmodel::Transport::tcp : costmodel::Transport::ideal;
   std::string algo = run.value("algo", "auto");
   // Model the fabric that was really built: without netem no link latency was applied.
-  plan::Plan applied = live.plan();
-  if (!live.netem_available())
+  plan::Plan applied = built;
+  if (!netem)
     for (auto& ns : applied.namespaces)
       for (auto& i : ns.interfaces) i.egress.delay_ns = i.egress.jitter_ns = 0;
   double dilation = applied.dilation;
   fmt::print("\n# Model comparison ({} {}, transport {}, dilation {:g}{}; docs/model.md)\n", collective, algo, tcp ? "tcp" : "ideal", dilation,
-             live.netem_available() ? "" : ", no netem here: link latency modelled as 0 as built");
+             netem ? "" : ", no netem here: link latency modelled as 0 as built");
   fmt::print("# {:>12} {:>14} {:>14} {:>8} {:>16}\n", "size (B)", "measured GB/s", "model GB/s", "error", "projected GB/s");
   double worst = 0;
   for (const auto& row : run.value("rows", nlohmann::json::array())) {
@@ -65,6 +70,39 @@ void print_model_comparison(const std::string& cluster, const std::string& colle
     print_stage_comparison(row.value("stages", nlohmann::json::array()), prediction);
   }
   fmt::print("# worst |error| {:.1f}%\n", worst);
+}
+
+// Every machine runs its ranks (`shard bench` there); rank 0's table streams back as it is
+// printed, and its rows come back with its machine's summary.
+void bench_across(const std::string& cluster, const std::string& collective, const std::vector<std::string>& agent_args,
+                  double timeout_s, const std::string& json_path, bool compare_model) {
+  std::vector<std::string> args{"shard", "bench", cluster, collective, "--timeout", fmt::format("{}", timeout_s), "--"};
+  args.insert(args.end(), agent_args.begin(), agent_args.end());
+  RankZeroOutput output;
+  auto handler = output.handler();
+  auto run = shard::run_across(cluster, args, [&](const shard::RankLine& l) { handler(l.rank, l.label, l.line); },
+                               std::chrono::seconds(static_cast<long>(timeout_s)));
+  output.print_others();
+  for (const auto& lost : run.lost_machines) fmt::print(stderr, "{}\n", lost);
+  if (!run.ok()) {
+    if (run.timed_out) fail_as("bench", fmt::format("bench did not finish within {} s; every rank on every machine was stopped", timeout_s));
+    if (!run.lost_machines.empty())
+      fail_as("shard", fmt::format("{}; the ranks on the other machines were stopped and {}", run.lost_machines.front(),
+                                   shard::take_down_after_loss(cluster)));
+    const auto* first = run.first_failure();
+    std::string faults;
+    for (const auto& f : run.faults_in_force) faults += (faults.empty() ? "; faults in force: " : ", ") + f;
+    fail_as("bench", fmt::format("{} failed (exit {}) on machine {}; the other ranks on every machine were stopped{}",
+                                 first ? first->label : "a rank", first ? first->status : -1, run.first_failed_machine, faults),
+            first && first->status > 0 && first->status < 126 ? first->status : 1);
+  }
+  if (!run.collected) fail_as("bench", "rank 0's machine sent back no results");
+  if (!json_path.empty()) std::ofstream(json_path) << run.collected->dump(2) << "\n";
+  if (compare_model) {
+    auto record = shard::across_record(cluster);
+    auto built = plan::build_plan(model::parse_topology((*record)["topology"].dump(), "the record of " + cluster));
+    print_model_comparison(built, run.netem, collective, json_path);
+  }
 }
 
 }  // namespace
@@ -94,6 +132,14 @@ void add_bench_command(CLI::App& app) {
     options.collective = opts->collective;
     options.args = cmd->remaining();
     std::erase(options.args, std::string("--rootless"));
+    if (shard::across_record(opts->cluster)) {
+      std::string json = opts->json.empty() ? "" : std::filesystem::absolute(opts->json).string();
+      const bool scratch = opts->compare_model && json.empty();  // the rows only feed the comparison
+      if (scratch) json = (std::filesystem::temp_directory_path() / fmt::format("scalelab-bench-{}.json", getpid())).string();
+      bench_across(opts->cluster, opts->collective, options.args, opts->timeout_s, json, opts->compare_model);
+      if (scratch) std::filesystem::remove(json);
+      return;
+    }
     if (opts->compare_model && opts->json.empty()) opts->json = locations::state_root() + "/" + opts->cluster + "/bench-last.json";
     if (!opts->json.empty()) options.json_path = std::filesystem::absolute(opts->json).string();
     options.timeout = std::chrono::seconds(static_cast<long>(opts->timeout_s));
@@ -110,7 +156,10 @@ void add_bench_command(CLI::App& app) {
       fail_as("not_found", e.what());
     }
     output.print_others();
-    if (opts->compare_model) print_model_comparison(opts->cluster, opts->collective, options.json_path);
+    if (opts->compare_model) {
+      auto live = runtime::LiveCluster::open(opts->cluster);
+      print_model_comparison(live.plan(), live.netem_available(), opts->collective, options.json_path);
+    }
   });
 }
 

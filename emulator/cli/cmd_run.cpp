@@ -7,13 +7,17 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cmath>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
 #include "emulator/runtime/live_cluster.h"
+#include "emulator/shard/launch_across.h"
+#include "emulator/shard/operator.h"
 #include "scalelab/cluster.h"
 
 namespace scalelab::cli {
@@ -81,6 +85,44 @@ nlohmann::json result_json(const std::string& cluster, const JobResult& result) 
           {"ranks", ranks}};
 }
 
+// Every machine runs its ranks (`shard run` there); lines stream back as `run` prints them here.
+void run_across(const std::string& cluster, const std::vector<std::string>& command, double timeout_s, bool quiet, bool json) {
+  std::vector<std::string> args{"shard", "run", cluster, "--timeout", fmt::format("{}", timeout_s), "--"};
+  args.insert(args.end(), command.begin(), command.end());
+  std::map<int, std::vector<std::string>> output;
+  auto run = shard::run_across(cluster, args, [&](const shard::RankLine& l) {
+    if (json) output[l.rank].push_back(l.line);
+    else if (!quiet) fmt::print("[{}] {}\n", l.label, l.line);
+    std::fflush(stdout);
+  }, timeout_s > 0 ? std::optional(std::chrono::seconds(static_cast<long>(std::ceil(timeout_s)))) : std::nullopt);
+  if (json) {
+    nlohmann::json ranks = nlohmann::json::array();
+    std::vector<int> failed, stopped;
+    for (const auto& r : run.ranks) {
+      if (r.stopped) stopped.push_back(r.rank);
+      else if (r.status != 0) failed.push_back(r.rank);
+      ranks.push_back({{"rank", r.rank}, {"node", r.node}, {"label", r.label}, {"status", r.status}, {"stopped", r.stopped},
+                       {"output", output[r.rank]}});
+    }
+    const auto* first = run.first_failure();
+    fmt::print("{}\n", nlohmann::json{{"cluster", cluster}, {"ok", run.ok()}, {"timed_out", run.timed_out}, {"failed_ranks", failed},
+                                      {"stopped_ranks", stopped}, {"first_failure", first ? nlohmann::json(first->rank) : nlohmann::json(nullptr)},
+                                      {"lost_machines", run.lost_machines}, {"ranks", ranks}}
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  if (run.ok()) return;
+  for (const auto& lost : run.lost_machines) fmt::print(stderr, "{}\n", lost);
+  if (run.timed_out) fail_as("run", fmt::format("timed out after {} s; every rank on every machine was stopped", timeout_s));
+  if (!run.lost_machines.empty())
+    fail_as("shard", run.lost_machines.front() + "; the ranks on the other machines were stopped and " + shard::take_down_after_loss(cluster));
+  const auto* first = run.first_failure();
+  std::string faults;
+  for (const auto& f : run.faults_in_force) faults += (faults.empty() ? "; faults in force: " : ", ") + f;
+  fail_as("run", fmt::format("{} exited with status {} on machine {}; the other ranks on every machine were stopped{}", first ? first->label : "a rank",
+                             first ? first->status : -1, run.first_failed_machine, faults),
+          first && first->status > 0 && first->status < 126 ? first->status : 1);
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app) {
@@ -100,6 +142,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--json", opts->json, "print every rank's exit status and output as JSON at the end, instead of streaming it");
   cmd->callback([opts] {
     require_root("run", "enters network namespaces");
+    if (shard::across_record(opts->cluster)) return run_across(opts->cluster, opts->command, opts->timeout_s, opts->quiet, opts->json);
     RunOptions options;
     options.keep_output = opts->json;
     options.on_line = [quiet = opts->quiet || opts->json](int, const std::string& label, const std::string& line) {

@@ -2,6 +2,9 @@
 // machines, over ssh, with JSON on stdout. Users run `up --machines` and `down`, not these.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <iostream>
 #include <iterator>
@@ -9,6 +12,9 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/cli/inject_args.h"
+#include "emulator/cli/shard_ranks.h"
+#include "emulator/process/agent_binary.h"
 #include "emulator/model/topology.h"
 #include "emulator/plan/plan.h"
 #include "emulator/runtime/cluster_dir.h"
@@ -55,6 +61,54 @@ void add_shard_command(CLI::App& app) {
     auto slash = exec_args->first.find('/');
     if (slash == std::string::npos) fail("shard exec takes CLUSTER/NODE, got \"" + exec_args->first + "\"");
     exec_here(exec_args->first.substr(0, slash), exec_args->first.substr(slash + 1), exec_args->second);
+  });
+
+  struct RanksArgs {
+    std::string cluster, collective;
+    std::vector<std::string> command;
+    double timeout_s = 0;
+  };
+  auto run_args = std::make_shared<RanksArgs>();
+  auto* run = shard->add_subcommand("run", "Run a command once per GPU of this machine's shard, streaming JSON lines: shard run CLUSTER -- CMD…");
+  run->add_option("cluster", run_args->cluster, "cluster name")->required();
+  run->add_option("command", run_args->command, "the command (after --; $RANK etc. expanded)")->required();
+  run->add_option("--timeout", run_args->timeout_s, "end every rank after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
+  run->callback([run_args] {
+    require_root("shard run", "enters network namespaces");
+    std::exit(stream_shard_ranks(run_args->cluster, run_args->command, run_args->timeout_s, ""));
+  });
+
+  auto bench_args = std::make_shared<RanksArgs>();
+  auto* bench = shard->add_subcommand("bench", "This machine's ranks of `bench` across machines: shard bench CLUSTER COLLECTIVE -- AGENT FLAGS…");
+  bench->add_option("cluster", bench_args->cluster, "cluster name")->required();
+  bench->add_option("collective", bench_args->collective, "as `bench` takes it")->required();
+  bench->add_option("flags", bench_args->command, "the agents' flags (after --)");
+  bench->add_option("--timeout", bench_args->timeout_s, "end every rank after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
+  bench->callback([bench_args] {
+    require_root("shard bench", "enters network namespaces");
+    auto dir = runtime::ClusterDir::open(bench_args->cluster);
+    if (!dir) fail_as("not_found", "no cluster named \"" + bench_args->cluster + "\" is up on this machine");
+    // Rank 0 writes its rows here when it runs on this machine; they go back in the summary.
+    const auto json = dir->path(fmt::format("bench-shard-{}.json", getpid()));
+    std::vector<std::string> argv{process::agent_binary(), bench_args->collective};
+    argv.insert(argv.end(), bench_args->command.begin(), bench_args->command.end());
+    argv.insert(argv.end(), {"--json", json});
+    std::exit(stream_shard_ranks(bench_args->cluster, argv, bench_args->timeout_s, json));
+  });
+
+  auto* inject = shard->add_subcommand("inject", "Apply a fault to the ends this machine holds, and record it (as `inject`)");
+  auto inject_args = add_inject_arguments(inject);
+  inject->callback([inject_args] { inject_here(*inject_args); });
+
+  auto status_name = std::make_shared<std::string>();
+  auto* status = shard->add_subcommand("status", "This machine's nodes of a cluster, as `status NAME --json`");
+  status->add_option("cluster", *status_name, "cluster name")->required();
+  status->callback([status_name] {
+    try {
+      fmt::print("{}\n", Cluster::attach(*status_name).status().dump());
+    } catch (const NotFound& e) {
+      fail_as("not_found", e.what());
+    }
   });
 
   auto name = std::make_shared<std::string>();

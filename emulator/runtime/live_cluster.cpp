@@ -12,6 +12,7 @@
 #include "emulator/netlink/routes.h"
 #include "emulator/plan/reroute.h"
 #include "emulator/plan/shaping.h"
+#include "emulator/runtime/shard_nodes.h"
 
 namespace scalelab::runtime {
 
@@ -45,7 +46,14 @@ LiveCluster LiveCluster::open(const std::string& cluster) {
   auto plan = plan::build_plan(topology);
   plan.source = state->value("source", plan.source);
   auto faults = FaultState::from_json(dir->read_json("faults.json").value_or(nlohmann::json::object()));
-  return LiveCluster(std::move(*dir), std::move(plan), std::move(faults), state->value("netem", false), state->value("rxe", false));
+  auto nodes = shard_nodes(*dir);
+  LiveCluster live(std::move(*dir), std::move(plan), std::move(faults), state->value("netem", false), state->value("rxe", false));
+  if (nodes) {
+    live.here_.emplace();
+    for (std::size_t i = 0; i < live.plan_.namespaces.size(); ++i)
+      if (nodes->count(live.plan_.namespaces[i].node)) live.here_->insert(i);
+  }
+  return live;
 }
 
 LiveCluster::LiveCluster(ClusterDir dir, plan::Plan plan, FaultState faults, bool netem, bool rxe)
@@ -55,7 +63,7 @@ LiveCluster::LiveCluster(ClusterDir dir, plan::Plan plan, FaultState faults, boo
 
 LiveCluster::LiveCluster(LiveCluster&& other) noexcept
     : dir_(std::move(other.dir_)), plan_(std::move(other.plan_)), faults_(std::move(other.faults_)), netem_(other.netem_),
-      rxe_(other.rxe_), sockets_(std::move(other.sockets_)) {
+      rxe_(other.rxe_), here_(std::move(other.here_)), sockets_(std::move(other.sockets_)) {
   if (sockets_) sockets_->plan = &plan_;
 }
 
@@ -97,7 +105,7 @@ void LiveCluster::set_links(const std::vector<int>& links, bool up) {
   for (int link : links) {
     const auto& v = plan_.veths.at(link);
     for (auto [ns, ifi] : {std::pair{v.a_ns, v.a_if}, std::pair{v.b_ns, v.b_if}})
-      nl::set_link_up(sockets_->socket(ns), plan_.namespaces[ns].interfaces[ifi].ifindex, up);
+      if (holds(ns)) nl::set_link_up(sockets_->socket(ns), plan_.namespaces[ns].interfaces[ifi].ifindex, up);
     if (up)
       faults_.down_links.erase(link);
     else
@@ -115,9 +123,11 @@ void LiveCluster::set_nic(const std::string& gpu, const std::string& ifname, boo
   std::string rxe = nl::rxe_device_name(plan_.cluster, gpu, ifname);
   // The rxe device goes first on the way down and comes back last on the way up, as a NIC
   // reset does: queue pairs on it fail at once (IBV_WC_WR_FLUSH_ERR) rather than time out.
-  if (!up && rxe_) nl::delete_rxe(sockets_->netns_fd(index), rxe);
-  nl::set_link_up(sockets_->socket(index), it->ifindex, up);
-  if (up && rxe_) nl::create_rxe(sockets_->netns_fd(index), rxe, ifname);
+  if (holds(index)) {
+    if (!up && rxe_) nl::delete_rxe(sockets_->netns_fd(index), rxe);
+    nl::set_link_up(sockets_->socket(index), it->ifindex, up);
+    if (up && rxe_) nl::create_rxe(sockets_->netns_fd(index), rxe, ifname);
+  }
   std::string key = gpu + ":" + ifname;
   if (up)
     faults_.down_nics.erase(key);
@@ -129,6 +139,7 @@ void LiveCluster::set_nic(const std::string& gpu, const std::string& ifname, boo
 void LiveCluster::apply_shaping(int link, const std::optional<LinkDegradation>& change) {
   const auto& v = plan_.veths.at(link);
   for (auto [ns, ifi] : {std::pair{v.a_ns, v.a_if}, std::pair{v.b_ns, v.b_if}}) {
+    if (!holds(ns)) continue;
     const auto& iface = plan_.namespaces[ns].interfaces[ifi];
     plan::Shaping s = iface.egress;
     if (change) {
@@ -193,6 +204,7 @@ void LiveCluster::partition(const std::vector<std::string>& side_a, const std::v
     for (const auto& gpu : *from) {
       const auto* ns = plan_.find(gpu);
       if (!ns) throw std::runtime_error("no node named \"" + gpu + "\"");
+      if (!holds(ns - plan_.namespaces.data())) continue;
       auto& sock = sockets_->socket(ns - plan_.namespaces.data());
       for (const auto& peer : *to)
         for (const auto& address : gpu_addresses(plan_, peer)) nl::add_blackhole_route(sock, address);
@@ -205,6 +217,7 @@ void LiveCluster::heal() {
   for (const auto& p : faults_.partitions)
     for (const auto& [from, to] : {std::pair{&p.side_a, &p.side_b}, std::pair{&p.side_b, &p.side_a}})
       for (const auto& gpu : *from) {
+        if (!holds(plan_.find(gpu) - plan_.namespaces.data())) continue;
         auto& sock = sockets_->socket(plan_.find(gpu) - plan_.namespaces.data());
         for (const auto& peer : *to)
           for (const auto& address : gpu_addresses(plan_, peer)) {
@@ -227,6 +240,7 @@ std::size_t LiveCluster::reconverge() {
   auto wanted = plan::routes_without(plan_, failed);
   std::size_t changed = 0;
   for (std::size_t ns = 0; ns < plan_.namespaces.size(); ++ns) {
+    if (!holds(ns)) continue;
     auto& sock = sockets_->socket(ns);
     std::map<std::string, std::vector<std::pair<std::string, int>>> installed;
     for (const auto& r : nl::list_ipv4_routes(sock)) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ class LiveCluster {
   // Link ids in plan order; "a-b" names (either order) and ids both accepted.
   std::optional<int> find_link(const std::string& a, const std::string& b) const;
 
+  // Whether this machine holds the namespace (always, unless the cluster spans machines: then
+  // each machine changes its own ends and records every fault, so all agree on what is in force).
+  bool holds(std::size_t ns) const { return !here_ || here_->count(ns) > 0; }
+
  private:
   LiveCluster(ClusterDir dir, plan::Plan plan, FaultState faults, bool netem, bool rxe);
   struct Sockets;
@@ -56,6 +61,7 @@ class LiveCluster {
   plan::Plan plan_;
   FaultState faults_;
   bool netem_ = false, rxe_ = false;
+  std::optional<std::set<std::size_t>> here_;  // shard of a cluster across machines: its namespaces
   std::unique_ptr<Sockets> sockets_;
 };
 

@@ -406,8 +406,13 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
   const std::uint64_t neighbour_entries = plan::neighbour_entries_bound(plan);
   nlohmann::json state = {{"state", "creating"}, {"pid", getpid()}, {"started", now_iso8601()}, {"source", plan.source},
                           {"neighbour_entries", neighbour_entries}};
-  if (options.shard)
-    state["shard"] = {{"machine", options.shard->machine}, {"index", options.shard->self}, {"cross_links", options.shard->cross.size()}};
+  if (options.shard) {
+    nlohmann::json here = nlohmann::json::array();
+    for (std::size_t i = 0; i < plan.namespaces.size(); ++i)
+      if (options.shard->machine_of.at(i) == options.shard->self) here.push_back(plan.namespaces[i].node);
+    state["shard"] = {{"machine", options.shard->machine}, {"index", options.shard->self}, {"cross_links", options.shard->cross.size()},
+                      {"nodes", std::move(here)}};
+  }
   Realizer realizer(plan, options, dir);
   realizer.set_netem_available(netem);
   std::vector<std::string> notes;

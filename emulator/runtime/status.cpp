@@ -10,6 +10,7 @@
 #include "emulator/netlink/netns.h"
 #include "emulator/netlink/route_socket.h"
 #include "emulator/runtime/cluster_dir.h"
+#include "emulator/runtime/shard_nodes.h"
 
 namespace scalelab::runtime {
 
@@ -19,9 +20,12 @@ nlohmann::json cluster_status(const std::string& cluster) {
   auto state = dir->read_json("state.json").value_or(nlohmann::json::object());
   auto plan = dir->read_json("plan.json").value_or(nlohmann::json::object());
 
+  // A shard reports its own nodes; the operator joins the machines' reports.
+  const auto here = shard_nodes(*dir);
   nlohmann::json nodes = nlohmann::json::array();
   std::size_t missing = 0, down_links = 0;
   for (const auto& ns : plan.value("namespaces", nlohmann::json::array())) {
+    if (here && !here->count(ns["node"].get<std::string>())) continue;
     nlohmann::json node = {{"node", ns["node"]}, {"kind", ns["kind"]}, {"netns", ns["netns"]}};
     if (ns.contains("rank")) node["rank"] = ns["rank"];
     const std::string netns = ns["netns"];
@@ -55,11 +59,13 @@ nlohmann::json cluster_status(const std::string& cluster) {
     node["interfaces"] = std::move(ifaces);
     nodes.push_back(std::move(node));
   }
-  return {{"cluster", cluster}, {"state", state.value("state", "unknown")}, {"pid", state.value("pid", 0)},
+  nlohmann::json out = {{"cluster", cluster}, {"state", state.value("state", "unknown")}, {"pid", state.value("pid", 0)},
           {"started", state.value("started", "")}, {"source", state.value("source", "")},
           {"dilation", plan.value("dilation", 1.0)}, {"netem", state.value("netem", false)},
           {"warnings", state.value("warnings", nlohmann::json::array())}, {"missing_namespaces", missing},
           {"interfaces_down", down_links}, {"nodes", nodes}};
+  if (state.contains("shard")) out["machine"] = state["shard"].value("machine", "");
+  return out;
 }
 
 nlohmann::json all_clusters_status() {
@@ -84,8 +90,9 @@ std::string status_to_text(const nlohmann::json& status) {
                      status["netem"].get<bool>() ? "on" : "off");
   for (const auto& w : status["warnings"]) out += "  warning: " + w.get<std::string>() + "\n";
   for (const auto& node : status["nodes"]) {
-    out += fmt::format("  {:<8} {:<6} {}\n", node["node"].get<std::string>(), node["kind"].get<std::string>(),
-                       node["present"].get<bool>() ? node["netns"].get<std::string>() : "MISSING");
+    out += fmt::format("  {:<8} {:<6} {}{}\n", node["node"].get<std::string>(), node["kind"].get<std::string>(),
+                       node["present"].get<bool>() ? node["netns"].get<std::string>() : "MISSING",
+                       node.contains("machine") ? " on " + node["machine"].get<std::string>() : "");
     if (!node.contains("interfaces")) continue;
     for (const auto& i : node["interfaces"]) {
       std::string addrs;

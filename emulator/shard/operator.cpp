@@ -1,6 +1,7 @@
 #include "emulator/shard/operator.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -36,9 +37,12 @@ Machines machines_of(const nlohmann::json& record) {
 }
 
 std::vector<std::string> ssh_argv(const Machines& ms, std::size_t m, const std::vector<std::string>& args) {
-  // BatchMode: a missing key fails at once instead of waiting for a password nobody types.
-  std::vector<std::string> argv{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=5"};
+  // The machines file's options first: ssh keeps the first value it is given for each. BatchMode:
+  // a missing key fails at once instead of waiting for a password nobody types. ServerAlive:
+  // a machine that stops answering mid-run is lost after 15 s, not after TCP's minutes.
+  std::vector<std::string> argv{"ssh"};
   argv.insert(argv.end(), ms.ssh_options.begin(), ms.ssh_options.end());
+  argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
   argv.push_back("--");
   argv.push_back(ms.list[m].ssh);
   std::vector<std::string> remote{ms.list[m].scalelab};
@@ -107,6 +111,25 @@ RemoteResult run_on(const nlohmann::json& record, std::size_t machine, const std
   return remote(machines_of(record), machine, args, timeout, stdin_file);
 }
 
+std::vector<RemoteResult> run_on_every(const nlohmann::json& record, const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  const auto machines = machines_of(record);
+  std::vector<RemoteResult> results(machines.list.size());
+  runtime::parallel_for(results.size(), results.size(), [&](std::size_t m) { results[m] = remote(machines, m, args, timeout, ""); });
+  return results;
+}
+
+std::vector<std::string> ssh_command(const nlohmann::json& record, std::size_t machine, const std::vector<std::string>& args) {
+  return ssh_argv(machines_of(record), machine, args);
+}
+
+std::vector<std::string> machine_labels(const nlohmann::json& record) {
+  std::vector<std::string> out;
+  for (const auto& m : machines_of(record).list) out.push_back(m.name + " (" + m.ssh + ")");
+  return out;
+}
+
+std::string sessions_file(const std::string& cluster) { return (records_dir() / (cluster + ".sessions")).string(); }
+
 UpAcross up_across(const model::Topology& topology, const Machines& machines, std::chrono::seconds timeout) {
   const auto started = std::chrono::steady_clock::now();
   auto plan = plan::build_plan(topology);
@@ -121,6 +144,7 @@ UpAcross up_across(const model::Topology& topology, const Machines& machines, st
   nlohmann::json record = spec_to_json(spec);
   record.erase("self");
   record["cluster"] = plan.cluster;
+  record["namespaces"] = plan.namespaces.size();
   record["ssh_options"] = machines.ssh_options;
   record["state"] = "creating";
   record["pid"] = getpid();
@@ -162,6 +186,7 @@ UpAcross up_across(const model::Topology& topology, const Machines& machines, st
   for (const auto& up : ups)
     if (!up.ok()) failures += (failures.empty() ? "" : "; ") + up.describe();
   if (!failures.empty()) {
+    while (!failures.empty() && (failures.back() == '.' || failures.back() == ' ')) failures.pop_back();
     auto down = down_across(plan.cluster);
     throw ShardFailure(fmt::format("cluster {} did not come up across {} machines: {}. {}", plan.cluster, n, failures,
                                    down.complete() ? "Every shard was taken down again."
@@ -187,6 +212,14 @@ DownAcross down_across(const std::string& cluster) {
   if (!record) return result;
   const auto machines = machines_of(*record);
   result.machines.resize(machines.list.size());
+  // The ssh sessions of a run still going (its operator killed): their machines stop their ranks
+  // once the channel closes, and `shard down` ends whatever is left there.
+  std::ifstream sessions(sessions_file(cluster));
+  for (int pid; sessions >> pid;) {
+    std::string comm;
+    std::ifstream(fmt::format("/proc/{}/comm", pid)) >> comm;
+    if (pid > 0 && comm == "ssh") ::kill(pid, SIGTERM);  // a recycled pid is someone else's: leave it
+  }
   runtime::parallel_for(machines.list.size(), machines.list.size(), [&](std::size_t m) {
     result.machines[m] = remote(machines, m, {"shard", "down", cluster}, std::chrono::seconds(60), "");
   });
@@ -197,7 +230,10 @@ DownAcross down_across(const std::string& cluster) {
     } catch (const nlohmann::json::exception&) {
     }
   }
-  if (result.complete()) fs::remove(record_path(cluster));
+  if (result.complete()) {
+    fs::remove(record_path(cluster));
+    fs::remove(sessions_file(cluster));
+  }
   return result;
 }
 

@@ -56,8 +56,16 @@ std::vector<std::string> clusters_across();
 // `scalelab exec CLUSTER/NODE -- argv` on the machine holding NODE; its output passes through.
 int exec_across(const std::string& cluster, const std::string& node, const std::vector<std::string>& argv);
 
-// Any command on one machine of a cluster's record ("shard status", "inject", …).
+// Any command on one machine of a cluster's record ("shard status", "shard inject", …).
 RemoteResult run_on(const nlohmann::json& record, std::size_t machine, const std::vector<std::string>& args,
                     std::chrono::seconds timeout, const std::string& stdin_file = "");
+// The same command on every machine at once, results in machine order.
+std::vector<RemoteResult> run_on_every(const nlohmann::json& record, const std::vector<std::string>& args, std::chrono::seconds timeout);
+
+// ssh's argv for `scalelab ARGS…` on one machine of the record, and "m2 (root@198.19.254.2)".
+std::vector<std::string> ssh_command(const nlohmann::json& record, std::size_t machine, const std::vector<std::string>& args);
+std::vector<std::string> machine_labels(const nlohmann::json& record);
+// Where the operator lists the pids of the ssh sessions that carry a cluster's ranks.
+std::string sessions_file(const std::string& cluster);
 
 }  // namespace scalelab::shard

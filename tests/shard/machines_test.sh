@@ -3,18 +3,26 @@
 # point 4): each machine is a network namespace on a bridged underlay, with a mount namespace of
 # its own (its own /run/netns and /run/scalelab, as another machine would have) held by a
 # process, and a real OpenSSH sshd with a throwaway key. An operator namespace on the same
-# underlay runs `scalelab up --machines`, `exec` and `down`; nothing is sent anywhere else.
-# Checked: every tier reaches across the cut, the cut links are VXLAN devices, no node reaches
-# the underlay, nothing is left on any machine after `down`, and a machine whose sshd is killed
-# is named by `down`, which finishes the job once the machine answers again.
+# underlay runs `scalelab up --machines`, `status`, `exec`, `run`, `bench`, `inject` and `down`;
+# nothing is sent anywhere else.
+# Checked (every mode): the shards, one status of the whole cluster, every rank reaches rank 0
+# over the scale-out fabric and its domain over scale-up across the cut, the cut links are
+# VXLAN devices under htb, no node reaches the underlay, `run` and `bench` start every rank on
+# its machine (one nccl-tests table, #wrong 0), nothing is left after `down`.
+# Mode full, also: a link_down on a cut link takes both machines' ends down and is named by the
+# bench it breaks; a machine lost mid-run is named and the other shards are taken down; a
+# machine whose sshd is killed is named by `down`, which finishes once it answers again; a
+# machine that refuses the name makes `up` leave nothing anywhere.
+# Usage: machines_test.sh BUILD SOURCE [TOPOLOGY [MACHINES [full|basic]]]
 set -euo pipefail
-build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) topology=${3:-tiny}
+build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) topology=${3:-tiny} count=${4:-2} mode=${5:-full}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root: makes network and mount namespaces and runs sshd" >&2; exit 77; }
 [ -x /usr/sbin/sshd ] || { echo "SKIP: needs /usr/sbin/sshd (Debian openssh-server; make deps installs it)" >&2; exit 77; }
 sl=$build/scalelab
 tag=mm$$
 cluster=mmt$$
-machines=(m1 m2)
+machines=()
+for i in $(seq "$count"); do machines+=("m$i"); done
 tmp=$(mktemp -d /tmp/scalelab-machines.XXXXXX)
 declare -A holder sshd_pid
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -86,41 +94,70 @@ for m in "${machines[@]}"; do
   start_sshd "$m" "198.19.254.$i"
 done
 
-cat > "$tmp/machines.json" <<JSON
-{"machines": [
-  {"name": "m1", "ssh": "root@198.19.254.1", "underlay_dev": "eth0", "scalelab": "$sl"},
-  {"name": "m2", "ssh": "root@198.19.254.2", "underlay_dev": "eth0", "scalelab": "$sl"}],
- "ssh_options": ["-i", "$tmp/id", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]}
-JSON
+{
+  echo '{"machines": ['
+  i=0
+  for m in "${machines[@]}"; do
+    i=$((i + 1))
+    echo "  {\"name\": \"$m\", \"ssh\": \"root@198.19.254.$i\", \"underlay_dev\": \"eth0\", \"scalelab\": \"$sl\"}$([ "$i" -lt "$count" ] && echo ,)"
+  done
+  # ServerAlive 1 s × 2: a machine lost mid-run is noticed in seconds (the default is 15 s).
+  echo " ], \"ssh_options\": [\"-i\", \"$tmp/id\", \"-o\", \"StrictHostKeyChecking=no\", \"-o\", \"UserKnownHostsFile=/dev/null\","
+  echo "   \"-o\", \"LogLevel=ERROR\", \"-o\", \"ServerAliveInterval=1\", \"-o\", \"ServerAliveCountMax=2\"]}"
+} > "$tmp/machines.json"
 op() { ip netns exec "$tag-op" "$sl" "$@"; }
 on() { nsenter -t "${holder[$1]}" -m -n "${@:2}"; }
 
 echo "== plan: the cut"
 "$sl" plan "$source/topologies/$topology.json" --machines "$tmp/machines.json" 2>&1 | tee "$tmp/plan.txt" || true
-"$sl" plan "$source/topologies/$topology.json" --machines 2 --json > "$tmp/cut.json"
+"$sl" plan "$source/topologies/$topology.json" --machines "$count" --json > "$tmp/cut.json"
+py() { /usr/bin/python3 -c "$@"; }
 
 echo "== up across the machines"
+start=$(date +%s.%N)
 op up "$source/topologies/$topology.json" --name "$cluster" --machines "$tmp/machines.json" | tee "$tmp/up.txt"
-grep -q "up across 2 machines" "$tmp/up.txt" || fail "up printed no cluster across machines"
+echo "figure: $topology up across $count machines in $(py "print(round($(date +%s.%N) - $start, 2))") s (wall, operator)"
+grep -q "up across $count machines" "$tmp/up.txt" || fail "up printed no cluster across machines"
 for m in "${machines[@]}"; do
   on "$m" test -d "/run/scalelab/$cluster" || fail "machine $m holds no shard of $cluster"
 done
 [ ! -e "/run/scalelab/$cluster" ] || fail "the operator's own machine got a shard"
 [ -z "$(ip netns list | grep "sl-$cluster-" || true)" ] || fail "a node namespace appeared on the operator's machine"
+on m1 cat "/run/scalelab/$cluster/cluster.json" > "$tmp/cluster.json"
+world=$(py "import json; print(json.load(open('$tmp/cluster.json'))['world_size'])")
 
-addr() { op exec "$cluster/$1" -- ip -4 -o addr show dev "$2" | awk '{print $4}' | cut -d/ -f1; }
-node_machine() { /usr/bin/python3 -c "import json,sys; c=json.load(open('$tmp/cut.json')); print([m['machine'] for m in c['machines'] if sys.argv[1] in m['nodes']][0])" "$1"; }
-echo "gpu0 on $(node_machine gpu0), gpu2 on $(node_machine gpu2)"
-[ "$(node_machine gpu0)" != "$(node_machine gpu2)" ] || fail "the cut kept both hosts on one machine"
+echo "== status: one view of the whole cluster, each node with its machine"
+op status "$cluster" --json > "$tmp/status.json"
+py "
+import json, sys
+s = json.load(open('$tmp/status.json')); cut = json.load(open('$tmp/cut.json'))
+assert len(s['machines']) == $count and all(m['reachable'] for m in s['machines']), s['machines']
+want = {n: m['machine'] for m in cut['machines'] for n in m['nodes']}
+got = {n['node']: n['machine'] for n in s['nodes']}
+assert got == want, ('nodes and machines differ from the plan', got, want)
+assert s['missing_namespaces'] == 0 and s['interfaces_down'] == 0, (s['missing_namespaces'], s['interfaces_down'])
+print('status:', len(got), 'nodes on', $count, 'machines, none missing, every planned interface up')
+" || fail "status across machines"
+op status "$cluster" > "$tmp/status.txt"; head -$((count + 2)) "$tmp/status.txt"
 
-echo "== reachability over every tier"
-op exec "$cluster/gpu0" -- ping -c 2 -i 0.2 -W 2 "$(addr gpu1 nvl0)" > /dev/null || fail "scale-up gpu0 → gpu1 (one machine)"
-op exec "$cluster/gpu0" -- ping -c 2 -i 0.2 -W 2 "$(addr gpu2 nic0)" | tail -1 || fail "same rail gpu0 → gpu2 across the cut"
-op exec "$cluster/gpu0" -- ping -c 2 -i 0.2 -W 2 "$(addr gpu3 nic0)" | tail -1 || fail "cross rail gpu0 → gpu3 through the spine, across the cut"
-op exec "$cluster/gpu3" -- ping -c 2 -i 0.2 -W 2 "$(addr gpu1 nic0)" | tail -1 || fail "gpu3 → gpu1 across the cut"
+echo "== reachability: every rank to rank 0 over scale-out, and to its domain over scale-up"
+py "
+import json
+c = json.load(open('$tmp/cluster.json'))
+r0 = c['ranks'][0]
+for r in c['ranks'][1:]:
+    print(r['node'], r0['scale_out']['address'])
+    if r['scale_up'] and r['domain'] == r0['domain']: print(r['node'], r0['scale_up']['address'])
+" > "$tmp/pings.txt"
+pings=0
+while read -r node address; do
+  op exec "$cluster/$node" -- ping -c 1 -W 2 "$address" < /dev/null > /dev/null || fail "$node cannot reach rank 0 at $address"
+  pings=$((pings + 1))
+done < "$tmp/pings.txt"
+echo "reachability: $pings pings to rank 0 answered, across the cut and within it"
 
 echo "== the cut links are VXLAN devices, shaped, and the nodes cannot reach the underlay"
-cut_links=$(/usr/bin/python3 -c "import json; print(json.load(open('$tmp/cut.json'))['cross_links'])")
+cut_links=$(py "import json; print(json.load(open('$tmp/cut.json'))['cross_links'])")
 vxlans=0
 for m in "${machines[@]}"; do
   for ns in $(on "$m" ls /run/netns); do
@@ -133,7 +170,70 @@ for m in "${machines[@]}"; do
 done
 echo "cross links in the cut: $cut_links, VXLAN ends on the machines: $vxlans"
 [ "$vxlans" -eq $((2 * cut_links)) ] || fail "expected two VXLAN ends per cut link"
-if op exec "$cluster/gpu0" -- ping -c 1 -W 1 198.19.254.2 > /dev/null 2>&1; then fail "a node reached the underlay"; fi
+if op exec "$cluster/$(py "import json; print(json.load(open('$tmp/cluster.json'))['ranks'][0]['node'])")" -- ping -c 1 -W 1 198.19.254.2 > /dev/null 2>&1; then
+  fail "a node reached the underlay"
+fi
+
+echo "== run: every rank on its own machine"
+op run "$cluster" --timeout 60 -- sh -c 'echo "rank $RANK of $WORLD_SIZE on $(hostname)"' > "$tmp/run.txt"
+[ "$(grep -c "of $world on" "$tmp/run.txt")" -eq "$world" ] || { cat "$tmp/run.txt"; fail "run did not print one line per rank"; }
+op run "$cluster" --json --timeout 60 -- sh -c 'test "$RANK" != 1' > "$tmp/run-fail.json" && fail "a failing rank did not fail run" || true
+py "
+import json; j = json.load(open('$tmp/run-fail.json'))
+assert not j['ok'] and j['failed_ranks'] == [1] and j['first_failure'] == 1, j
+" || fail "run --json across machines did not name rank 1 as the failure"
+
+echo "== bench: one nccl-tests table from ranks on every machine, #wrong 0"
+start=$(date +%s.%N)
+op bench "$cluster" all_reduce -b 64K -e 4M -f 4 -n 10 -w 2 --json "$tmp/bench.json" > "$tmp/bench.txt"
+cat "$tmp/bench.txt"
+echo "figure: bench across $count machines took $(py "print(round($(date +%s.%N) - $start, 2))") s"
+grep -q "# Out of bounds values : 0 OK" "$tmp/bench.txt" || fail "bench across machines reported wrong values"
+py "
+import json; j = json.load(open('$tmp/bench.json'))
+rows = j['rows']; assert len(rows) == 4, rows
+assert all(r['wrong'] == 0 for r in rows), rows
+print('figure: busbw across the cut', ', '.join('%d B %.3f GB/s' % (r['size'], r['busbw_GBps']) for r in rows))
+" || fail "bench rows"
+
+if [ "$mode" = full ]; then
+  echo "== link_down on a cut link: both machines' ends go down, and the bench it breaks names it"
+  read -r cut_a cut_b < <(py "
+import json; x = json.load(open('$tmp/cut.json'))['cross'][0]
+print(x['a'].split(':')[0], x['b'].split(':')[0])")
+  op inject "$cluster" link_down "link:$cut_a-$cut_b" --json > "$tmp/inject.json"
+  py "import json; j = json.load(open('$tmp/inject.json')); assert len(j['machines']) == $count, j" || fail "inject did not reach every machine"
+  down_ifaces=$(op status "$cluster" --json | py "import json,sys; print(json.load(sys.stdin)['interfaces_down'])")
+  [ "$down_ifaces" -eq 2 ] || fail "expected the cut link's two ends down, status says $down_ifaces interfaces"
+  status=0
+  op bench "$cluster" all_reduce -b 64K -e 64K -n 2 -w 0 --timeout-ms 3000 --wall-timeout 60 > "$tmp/bench-down.txt" 2>&1 || status=$?
+  tail -3 "$tmp/bench-down.txt"
+  [ "$status" -ne 0 ] || fail "a bench across a downed cut link succeeded"
+  grep -q "link_down $cut_a-$cut_b\|link_down $cut_b-$cut_a" "$tmp/bench-down.txt" || fail "the failed bench did not name the link that is down"
+  op inject "$cluster" link_up "link:$cut_a-$cut_b" > /dev/null
+  [ "$(op status "$cluster" --json | py "import json,sys; print(json.load(sys.stdin)['interfaces_down'])")" -eq 0 ] || fail "link_up left ends down"
+
+  echo "== a machine lost mid-run: named, the ranks elsewhere stopped, the other shards taken down"
+  op run "$cluster" --timeout 120 -- sleep 100 > "$tmp/run-lost.txt" 2>&1 &
+  run_pid=$!
+  # The machines share this box's pid space: every rank is a "sleep 100" (the holders sleep 900).
+  for _ in $(seq 100); do [ "$(pgrep -cf '^(/usr/bin/)?sleep 100$' || true)" -ge "$world" ] && break; sleep 0.1; done
+  [ "$(pgrep -cf '^(/usr/bin/)?sleep 100$' || true)" -ge "$world" ] || { cat "$tmp/run-lost.txt"; pgrep -af sleep; fail "the run's ranks did not start"; }
+  ip -n "$tag-ul" link set "p-$tag-m2" down  # m2 falls off the underlay
+  status=0
+  wait "$run_pid" || status=$?
+  cat "$tmp/run-lost.txt"
+  [ "$status" -ne 0 ] || fail "run went on with a machine lost"
+  grep -q "m2 (root@198.19.254.2) is unreachable" "$tmp/run-lost.txt" || fail "run did not name the lost machine"
+  [ -z "$(on m1 ls /run/netns)" ] || fail "m1's shard was not taken down after m2 was lost"
+  [ -e "/run/scalelab-across/$cluster.json" ] || fail "the record went while m2 still holds its shard"
+  ip -n "$tag-ul" link set "p-$tag-m2" up
+  op down "$cluster" > /dev/null || fail "down after m2 came back"
+  [ -z "$(on m2 ls /run/netns)" ] || fail "m2 kept namespaces after down"
+  for _ in $(seq 50); do [ -z "$(pgrep -f '^(/usr/bin/)?sleep 100$' || true)" ] && break; sleep 0.1; done
+  [ -z "$(pgrep -f '^(/usr/bin/)?sleep 100$' || true)" ] || fail "the lost run's ranks are still running: $(pgrep -af '^(/usr/bin/)?sleep 100$')"
+  op up "$source/topologies/$topology.json" --name "$cluster" --machines "$tmp/machines.json" > /dev/null
+fi
 
 echo "== down: every machine cleaned"
 op down "$cluster" | tee "$tmp/down.txt"
@@ -142,6 +242,7 @@ for m in "${machines[@]}"; do
   on "$m" test ! -e "/run/scalelab/$cluster" || fail "machine $m kept the shard's record"
 done
 [ ! -e "/run/scalelab-across/$cluster.json" ] || fail "the operator kept the record"
+if [ "$mode" != full ]; then echo "machines ($topology on $count, $mode): ok"; exit 0; fi
 
 echo "== a machine lost before down: named, the others cleaned, the record kept for the next down"
 op up "$source/topologies/$topology.json" --name "$cluster" --machines "$tmp/machines.json" > /dev/null
@@ -169,4 +270,4 @@ grep -q "m2" "$tmp/up-refused.txt" && grep -q "already exists" "$tmp/up-refused.
 [ -z "$(on m1 ls /run/netns)" ] || fail "m1 kept its shard after the bring-up failed"
 on m2 "$sl" down "$cluster" > /dev/null
 [ ! -e "/run/scalelab-across/$cluster.json" ] || fail "the failed up left its record"
-echo "machines: ok"
+echo "machines ($topology on $count, $mode): ok"
