@@ -38,6 +38,7 @@ const char* remedy(const std::string& name) {
     return "set SCALELAB_CGROUP to a cgroup delegated to you (a v1 cpu directory chown'd to you, or a v2 subtree from systemd-run --user --scope -p Delegate=yes), run as root, or `scalelab vm -- …`";
   if (name == "vm") return "install qemu-system-x86 (make deps) for `scalelab vm`";
   if (name == "rps") return "in-order delivery on multi-core machines: Linux >= 6.5 with CONFIG_RPS, or `scalelab vm -- …` (verbs over rxe may retry or fail without it)";
+  if (name == "vxlan") return "a cluster across machines (up --machines): a kernel with CONFIG_VXLAN (module vxlan); one machine needs none";
   if (name == "rxe-in-netns") return "verbs transport: Linux >= 7.1 with rdma_rxe, or `scalelab vm -- …` (falls back to tcp, and says so)";
   return "required: scalelab cannot build clusters without it";
 }

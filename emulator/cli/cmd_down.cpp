@@ -59,6 +59,19 @@ void add_clean_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("clean", "Remove every scalelab cluster and stray sl- namespace on this machine (after a crash too)");
   cmd->callback([] {
     require_root("clean", "removes network namespaces");
+    // Clusters across machines this machine operates: each machine's shard is taken down over
+    // ssh; a record whose machines do not all answer stays, and is named.
+    for (const auto& cluster : shard::clusters_across()) {
+      auto across = shard::down_across(cluster);
+      if (across.complete()) {
+        fmt::print("clean: cluster {} down on {} machines\n", cluster, across.machines.size());
+        continue;
+      }
+      for (const auto& m : across.machines)
+        if (!m.ok()) fmt::print(stderr, "clean: cluster {}: {}\n", cluster, m.describe());
+      fmt::print(stderr, "clean: cluster {} is still up on the machines above: run `scalelab clean` there, or `scalelab down {}` here once they answer\n",
+                 cluster, cluster);
+    }
     auto report = runtime::clean();
     std::size_t stopped = report.stopped_pids.size();
     // Rootless: the session's holder goes too, with anything left running in its user namespace.

@@ -16,6 +16,7 @@
 
 #include "emulator/cli/cli_support.h"
 #include "emulator/cli/commands.h"
+#include "emulator/shard/operator.h"
 #include "emulator/cli/job_prediction.h"
 #include "emulator/job/layout.h"
 #include "emulator/plan/plan.h"
@@ -119,6 +120,9 @@ void add_job_command(CLI::App& app) {
     } else if (!opts->dilation.empty()) {
       fail("--dilation applies to a topology file; cluster " + opts->target + " is already up at its own dilation");
     }
+    if (shard::across_record(cluster))
+      fail("cluster " + cluster + " is up across machines, and `job` does not run across machines yet (its job file would have to reach "
+           "every machine): `scalelab run` and `scalelab bench` do; or bring the topology up on one machine for the job");
     auto dir = runtime::ClusterDir::open(cluster);
     if (!dir) fail("no cluster named \"" + cluster + "\" is up, and " + opts->target + " is not a topology file");
 

@@ -20,6 +20,7 @@
 #include "emulator/netlink/qdiscs.h"
 #include "emulator/netlink/route_socket.h"
 #include "emulator/netlink/rps.h"
+#include "emulator/netlink/vxlan.h"
 
 #ifndef NETLINK_RDMA
 #define NETLINK_RDMA 20
@@ -82,6 +83,10 @@ void probe_in_scratch_namespace(KernelCapabilities& caps) {
     caps.items.push_back(attempt("netem", false, [&] {
       set_netem(sock, 10, {1'000'000, 0, 0.0, 1000});
       return std::string("sch_netem delay/jitter/loss");
+    }));
+    caps.items.push_back(attempt("vxlan", false, [&] {
+      create_vxlan(sock, {"probevx", 13, 1450, 4095, "127.0.0.1", "127.0.0.2", 0, kVxlanPort}, self);
+      return std::string("VXLAN link ends, for a cluster across machines (up --machines)");
     }));
     caps.items.push_back(attempt("rps", false, [&] {
       if (!has_rps_default_mask(self))

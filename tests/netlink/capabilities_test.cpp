@@ -80,7 +80,7 @@ TEST_F(ProbeKernelCapabilitiesTest, ReportsEveryFeatureAndLeavesNothingBehind) {
     EXPECT_FALSE(c->detail.empty()) << name;
     EXPECT_TRUE(caps.has(name));
   }
-  for (const char* name : {"netem", "rxe-in-netns", "rps"}) {
+  for (const char* name : {"netem", "rxe-in-netns", "rps", "vxlan"}) {
     const Capability* c = caps.find(name);
     ASSERT_NE(c, nullptr) << name << " not probed";
     EXPECT_FALSE(c->detail.empty()) << name << " has no detail";

@@ -16,97 +16,10 @@
 # Usage: machines_test.sh BUILD SOURCE [TOPOLOGY [MACHINES [full|basic]]]
 set -euo pipefail
 build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) topology=${3:-tiny} count=${4:-2} mode=${5:-full}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root: makes network and mount namespaces and runs sshd" >&2; exit 77; }
-[ -x /usr/sbin/sshd ] || { echo "SKIP: needs /usr/sbin/sshd (Debian openssh-server; make deps installs it)" >&2; exit 77; }
 sl=$build/scalelab
-tag=mm$$
 cluster=mmt$$
-machines=()
-for i in $(seq "$count"); do machines+=("m$i"); done
-tmp=$(mktemp -d /tmp/scalelab-machines.XXXXXX)
-declare -A holder sshd_pid
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-cleanup() {
-  set +e
-  ip netns exec "$tag-op" "$sl" down "$cluster" > /dev/null 2>&1
-  for m in "${machines[@]}"; do
-    [ -n "${sshd_pid[$m]:-}" ] && kill "${sshd_pid[$m]}" 2>/dev/null
-    if [ -n "${holder[$m]:-}" ]; then
-      nsenter -t "${holder[$m]}" -m -n "$sl" clean > /dev/null 2>&1
-      kill "${holder[$m]}" 2>/dev/null
-    fi
-  done
-  for ns in "$tag-op" "$tag-ul" "${machines[@]/#/$tag-}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -f "/run/scalelab-across/$cluster.json"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-echo "== the underlay: a bridge, ${#machines[@]} machines and an operator on 198.19.254.0/24, MTU 9000"
-ip netns add "$tag-ul"
-ip -n "$tag-ul" link add br0 mtu 9000 type bridge
-ip -n "$tag-ul" link set br0 up
-attach() {  # namespace, address
-  ip netns add "$1"
-  ip -n "$tag-ul" link add "p-$1" mtu 9000 type veth peer name eth0 netns "$1" mtu 9000
-  ip -n "$tag-ul" link set "p-$1" master br0 up
-  ip -n "$1" addr add "$2/24" dev eth0
-  ip -n "$1" link set eth0 up
-  ip -n "$1" link set lo up
-}
-attach "$tag-op" 198.19.254.100
-i=0
-for m in "${machines[@]}"; do i=$((i + 1)); attach "$tag-$m" "198.19.254.$i"; done
-
-echo "== a mount namespace and an sshd per machine"
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/id" -C scalelab-test
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/host" -C scalelab-test-host
-cp "$tmp/id.pub" "$tmp/authorized_keys"
-mkdir -p /run/sshd
-start_sshd() {  # machine, address
-  cat > "$tmp/sshd-$1.conf" <<CONF
-ListenAddress $2
-HostKey $tmp/host
-AuthorizedKeysFile $tmp/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile $tmp/sshd-$1.pid
-LogLevel ERROR
-CONF
-  nsenter -t "${holder[$1]}" -m -n /usr/sbin/sshd -D -e -f "$tmp/sshd-$1.conf" 2>> "$tmp/sshd-$1.log" &
-  sshd_pid[$1]=$!
-  for _ in $(seq 50); do nsenter -t "${holder[$1]}" -n ss -ltn 2>/dev/null | grep -q "$2:22" && return; sleep 0.1; done
-  cat "$tmp/sshd-$1.log"; fail "sshd of $1 did not listen"
-}
-i=0
-for m in "${machines[@]}"; do
-  i=$((i + 1))
-  mkfifo "$tmp/ready-$m"
-  # The holder keeps the machine's mount namespace (and so its namespaces) alive when sshd dies.
-  ip netns exec "$tag-$m" unshare --mount --propagation private sh -c \
-    "mount -t tmpfs tmpfs /run/netns && for d in /run/scalelab /run/scalelab-across; do mkdir -p \$d && mount -t tmpfs tmpfs \$d; done && echo ready > $tmp/ready-$m && exec sleep 900" &
-  holder[$m]=$!
-  read -r _ < "$tmp/ready-$m"
-  start_sshd "$m" "198.19.254.$i"
-done
-
-{
-  echo '{"machines": ['
-  i=0
-  for m in "${machines[@]}"; do
-    i=$((i + 1))
-    echo "  {\"name\": \"$m\", \"ssh\": \"root@198.19.254.$i\", \"underlay_dev\": \"eth0\", \"scalelab\": \"$sl\"}$([ "$i" -lt "$count" ] && echo ,)"
-  done
-  # ServerAlive 1 s × 2: a machine lost mid-run is noticed in seconds (the default is 15 s).
-  echo " ], \"ssh_options\": [\"-i\", \"$tmp/id\", \"-o\", \"StrictHostKeyChecking=no\", \"-o\", \"UserKnownHostsFile=/dev/null\","
-  echo "   \"-o\", \"LogLevel=ERROR\", \"-o\", \"ServerAliveInterval=1\", \"-o\", \"ServerAliveCountMax=2\"]}"
-} > "$tmp/machines.json"
-op() { ip netns exec "$tag-op" "$sl" "$@"; }
-on() { nsenter -t "${holder[$1]}" -m -n "${@:2}"; }
+# shellcheck source=machines_harness.sh
+source "$(dirname "$0")/machines_harness.sh"
 
 echo "== plan: the cut"
 "$sl" plan "$source/topologies/$topology.json" --machines "$tmp/machines.json" 2>&1 | tee "$tmp/plan.txt" || true
@@ -121,8 +34,8 @@ grep -q "up across $count machines" "$tmp/up.txt" || fail "up printed no cluster
 for m in "${machines[@]}"; do
   on "$m" test -d "/run/scalelab/$cluster" || fail "machine $m holds no shard of $cluster"
 done
-[ ! -e "/run/scalelab/$cluster" ] || fail "the operator's own machine got a shard"
-[ -z "$(ip netns list | grep "sl-$cluster-" || true)" ] || fail "a node namespace appeared on the operator's machine"
+on op test ! -e "/run/scalelab/$cluster" || fail "the operator's own machine got a shard"
+[ -z "$(on op ls /run/netns)" ] || fail "a node namespace appeared on the operator's machine"
 on m1 cat "/run/scalelab/$cluster/cluster.json" > "$tmp/cluster.json"
 world=$(py "import json; print(json.load(open('$tmp/cluster.json'))['world_size'])")
 
@@ -226,7 +139,7 @@ print(x['a'].split(':')[0], x['b'].split(':')[0])")
   [ "$status" -ne 0 ] || fail "run went on with a machine lost"
   grep -q "m2 (root@198.19.254.2) is unreachable" "$tmp/run-lost.txt" || fail "run did not name the lost machine"
   [ -z "$(on m1 ls /run/netns)" ] || fail "m1's shard was not taken down after m2 was lost"
-  [ -e "/run/scalelab-across/$cluster.json" ] || fail "the record went while m2 still holds its shard"
+  on op test -e "/run/scalelab-across/$cluster.json" || fail "the record went while m2 still holds its shard"
   ip -n "$tag-ul" link set "p-$tag-m2" up
   op down "$cluster" > /dev/null || fail "down after m2 came back"
   [ -z "$(on m2 ls /run/netns)" ] || fail "m2 kept namespaces after down"
@@ -241,7 +154,7 @@ for m in "${machines[@]}"; do
   [ -z "$(on "$m" ls /run/netns)" ] || fail "machine $m kept namespaces: $(on "$m" ls /run/netns)"
   on "$m" test ! -e "/run/scalelab/$cluster" || fail "machine $m kept the shard's record"
 done
-[ ! -e "/run/scalelab-across/$cluster.json" ] || fail "the operator kept the record"
+on op test ! -e "/run/scalelab-across/$cluster.json" || fail "the operator kept the record"
 if [ "$mode" != full ]; then echo "machines ($topology on $count, $mode): ok"; exit 0; fi
 
 echo "== a machine lost before down: named, the others cleaned, the record kept for the next down"
@@ -253,12 +166,19 @@ cat "$tmp/down-lost.txt"
 [ "$status" -ne 0 ] || fail "down succeeded with a machine unreachable"
 grep -q "m2 (root@198.19.254.2) is unreachable" "$tmp/down-lost.txt" || fail "down did not name the lost machine"
 [ -z "$(on m1 ls /run/netns)" ] || fail "m1 was not cleaned while m2 was lost"
-[ -e "/run/scalelab-across/$cluster.json" ] || fail "the record went while m2 still holds its shard"
+on op test -e "/run/scalelab-across/$cluster.json" || fail "the record went while m2 still holds its shard"
 [ -n "$(on m2 ls /run/netns)" ] || fail "m2's shard vanished with its sshd (the test's machine model is broken)"
 start_sshd m2 198.19.254.2
 op down "$cluster" > /dev/null
 [ -z "$(on m2 ls /run/netns)" ] || fail "m2 kept namespaces after the second down"
-[ ! -e "/run/scalelab-across/$cluster.json" ] || fail "the operator kept the record after every machine answered"
+on op test ! -e "/run/scalelab-across/$cluster.json" || fail "the operator kept the record after every machine answered"
+
+echo "== clean on the operator takes every machine's shard down and drops the record"
+op up "$source/topologies/$topology.json" --name "$cluster" --machines "$tmp/machines.json" > /dev/null
+op clean | tee "$tmp/clean.txt"
+grep -q "cluster $cluster down on $count machines" "$tmp/clean.txt" || fail "clean did not take the cluster across machines down"
+for m in "${machines[@]}"; do [ -z "$(on "$m" ls /run/netns)" ] || fail "machine $m kept namespaces after the operator's clean"; done
+on op test ! -e "/run/scalelab-across/$cluster.json" || fail "clean kept the record"
 
 echo "== a machine that refuses: up fails naming it and leaves no shard anywhere"
 on m2 "$sl" up "$source/topologies/$topology.json" --name "$cluster" > /dev/null  # a same-named cluster already on m2
@@ -269,5 +189,5 @@ cat "$tmp/up-refused.txt"
 grep -q "m2" "$tmp/up-refused.txt" && grep -q "already exists" "$tmp/up-refused.txt" || fail "the refusal does not name m2 and why"
 [ -z "$(on m1 ls /run/netns)" ] || fail "m1 kept its shard after the bring-up failed"
 on m2 "$sl" down "$cluster" > /dev/null
-[ ! -e "/run/scalelab-across/$cluster.json" ] || fail "the failed up left its record"
+on op test ! -e "/run/scalelab-across/$cluster.json" || fail "the failed up left its record"
 echo "machines ($topology on $count, $mode): ok"
