@@ -22,7 +22,7 @@ std::shared_ptr<InjectArgs> add_inject_arguments(CLI::App* cmd) {
       ->required()
       ->check(CLI::IsMember({"link_down", "link_up", "nic_down", "nic_up", "degrade", "restore", "partition", "heal", "reconverge"}));
   cmd->add_option("target", opts->target,
-                  "link:A-B, GPU:IFNAME, rail:R, railR:hostH, host:H, rank:N, tier:T, switch:NAME, NAME; "
+                  "link:A-B, GPU:IFNAME, rail:R, railR:hostH, host:H, rank:N, spine:S, tier:T, switch:NAME, NAME; "
                   "for partition: SIDE_A/SIDE_B, each a comma list of GPU selectors");
   cmd->add_option("--rate", opts->rate, "degrade: new rate, e.g. 100Gb/s");
   cmd->add_option("--delay", opts->delay, "degrade: one-way delay, e.g. 50us (needs netem)");

@@ -8,7 +8,7 @@ namespace scalelab::runtime {
 namespace {
 
 const char* kHelp =
-    "; selectors are link:A-B, GPU:IFNAME, rail:R, railR:hostH, host:H, rank:N, tier:scale_up|scale_out, "
+    "; selectors are link:A-B, GPU:IFNAME, rail:R, railR:hostH, host:H, rank:N, spine:S, tier:scale_up|scale_out, "
     "switch:NAME, node:NAME, NAME or all";
 
 std::vector<int> links_of_node(const plan::Plan& plan, const std::string& node) {
@@ -82,6 +82,9 @@ std::vector<int> resolve_links(const plan::Plan& plan, const std::string& select
     if (out.empty()) throw TargetError("\"" + selector + "\": host " + std::string(m[2]) + " has no GPU on " + leaf + kHelp);
   } else if (selector.rfind("rail:", 0) == 0) {
     out = links_of_node(plan, leaf_of_rail(parse_index(selector.substr(5), selector)));
+  } else if (selector.rfind("spine:", 0) == 0) {
+    // Spines are numbered as the compact form names them (spine<s>), as rails are.
+    out = links_of_node(plan, "spine" + std::to_string(parse_index(selector.substr(6), selector)));
   } else if (selector.rfind("tier:", 0) == 0) {
     std::string tier = selector.substr(5);
     if (tier != "scale_up" && tier != "scale_out") throw TargetError("\"" + selector + "\": the tiers are scale_up and scale_out");

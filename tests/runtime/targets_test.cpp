@@ -30,6 +30,9 @@ TEST(Targets, LinkByNameInEitherOrder) {
 TEST(Targets, NodeRailHostTierAndAll) {
   auto p = h100x2();
   EXPECT_EQ(runtime::resolve_links(p, "switch:spine0").size(), 8u);  // one per leaf
+  EXPECT_EQ(runtime::resolve_links(p, "spine:0"), runtime::resolve_links(p, "switch:spine0"));
+  EXPECT_NE(runtime::resolve_links(p, "spine:1"), runtime::resolve_links(p, "spine:0"));
+  EXPECT_THROW(runtime::resolve_links(p, "spine:99"), runtime::TargetError);
   EXPECT_EQ(runtime::resolve_links(p, "rail:0").size(), 4u);         // 2 gpus + 2 spines
   EXPECT_EQ(runtime::resolve_links(p, "host:0").size(), 16u);        // 8 gpus × (nvl0 + nic0)
   EXPECT_EQ(runtime::resolve_links(p, "tier:scale_up").size(), 16u);
