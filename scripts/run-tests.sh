@@ -4,6 +4,17 @@
 set -euo pipefail
 build=${1:-build}
 tiers=${2:-"unit netns kernel"}
+exclude=()
+if [ -n "${SANITIZE:-}" ]; then
+  # The fuzz targets are clang+ASan builds of their own in every tree; the kernel tier boots
+  # these binaries in a guest that has no sanitizer runtimes.
+  exclude=(-E '^fuzz\.')
+  tiers=${2:-"unit netns"}
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  echo "tests: under sanitizers ($SANITIZE) from $build: tiers $tiers, fuzz.* excluded (sanitized in their own build)"
+fi
 
 # Root's clusters and scalelab's namespaces, one per line, sorted: what a tier found and left.
 clusters_on_machine() {
@@ -17,7 +28,7 @@ for tier in $tiers; do
     echo "tests: SKIPPING the $tier tier: it needs root (run: sudo make test)"
     continue
   fi
-  count=$(ctest --test-dir "$build" -N -L "^${tier}\$" | sed -n 's/^Total Tests: //p')
+  count=$(ctest --test-dir "$build" -N -L "^${tier}\$" "${exclude[@]}" | sed -n 's/^Total Tests: //p')
   if [ "${count:-0}" -eq 0 ]; then echo "=== tier: $tier: no tests registered ==="; continue; fi
   echo "=== tier: $tier ($count tests) ==="
   [ "$tier" = unit ] || before=$(clusters_on_machine)
@@ -26,7 +37,7 @@ for tier in $tiers; do
     echo "$before" | sed 's/^/  /'
   fi
   status=0
-  ctest --test-dir "$build" -L "^${tier}\$" --output-on-failure --no-tests=error || status=$?
+  ctest --test-dir "$build" -L "^${tier}\$" "${exclude[@]}" --output-on-failure --no-tests=error || status=$?
   if [ "$tier" != unit ]; then
     leaked=$(comm -13 <(echo "$before") <(clusters_on_machine) | sed '/^$/d')
     [ -z "$leaked" ] || { echo "WARNING: the $tier tier left behind (remove with: $build/scalelab clean):"; echo "$leaked" | sed 's/^/  /'; }

@@ -8,7 +8,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ap-consumer.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
-cmake -S "$src" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release > "$tmp/configure.log"
+# A library built with sanitizers (make test SANITIZE=…) needs their runtime first in the program.
+sanitize=
+case ${SANITIZE:-} in 1) sanitize=-fsanitize=address,undefined ;; thread) sanitize=-fsanitize=thread ;; esac
+cmake -S "$src" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS="$sanitize" > "$tmp/configure.log"
 cmake --build "$tmp/build" -j 2 > "$tmp/build.log" || { cat "$tmp/build.log"; exit 1; }
 # The library the consumer runs with is the installed one, not the build tree's.
 ldd "$tmp/build/consumer_plan" | grep -q "$prefix/lib/libscalelab.so" || { ldd "$tmp/build/consumer_plan"; exit 1; }
@@ -20,7 +23,7 @@ case $mode in
     libdir=$(dirname "$(find "$prefix" -name scalelab.pc)")
     flags=$(PKG_CONFIG_PATH=$libdir pkg-config --cflags --libs scalelab)
     # shellcheck disable=SC2086
-    c++ "$src/plan_main.cpp" $flags -Wl,-rpath,"$prefix/lib" -o "$tmp/pc_plan"
+    c++ "$src/plan_main.cpp" $flags $sanitize -Wl,-rpath,"$prefix/lib" -o "$tmp/pc_plan"
     "$tmp/pc_plan" "$tiny"
     ;;
   netns)
