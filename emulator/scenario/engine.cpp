@@ -394,7 +394,7 @@ class Drill {
                             {"killed_by_scalelab", m.killed_by_us}};
         // A rank that failed on its own is reported with the faults in force, so the drill
         // names the link a workload that knows nothing of scalelab was failing on.
-        if (m.status != 0 && !m.killed_by_us) e["faults_in_force"] = faults_in_force(log_.snapshot(), t);
+        if (m.status != 0 && !m.killed_by_us) e["faults_in_force"] = faults_in_force(log_.snapshot(/*iterations=*/false), t);
         log_.add(e);
       }
       bool ok = result.all_succeeded();
