@@ -145,7 +145,7 @@ void print_header(const Run& run, Comm& comm, const TransportPlan& plan, const G
                   bool table = true) {
   const auto& cfg = run.cfg;
   if (cfg.duration_s > 0)
-    std::printf("# scalelab-agent %s: nranks %d bytes %zu duration: %g s warmup iters: %d validation: %d (last iteration)\n",
+    std::printf("# scalelab-agent %s: nranks %d bytes %zu duration: %g s warmup iters: %d validation: %d (every iteration)\n",
                 std::string(collective_name(cfg.coll)).c_str(), comm.size(), cfg.minbytes, cfg.duration_s, cfg.warmup,
                 cfg.check);
   else

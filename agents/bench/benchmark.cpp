@@ -205,6 +205,18 @@ LoopReport run_loop(Comm& c, const BenchConfig& cfg, const EventSink& on_event) 
 
   LoopReport rep;
   rep.bytes = std::max(k.send, k.recv) * es;
+  // With -c, every iteration is checked, not only the last: a soak under faults must catch the
+  // one corrupted collective among thousands. The output gets the sentinel first, so an
+  // iteration that silently wrote nothing counts as wrong too. Both stay outside the timing.
+  std::vector<double> exp;
+  if (cfg.check > 0) exp = expected_output(cfg.coll, cfg.dtype, cfg.op, c.rank(), c.size(), cfg.root, l.k.param, kSeed);
+  int64_t wrong_here = 0;
+  const EventSink checked_sink = [&](const IterationEvent& e) {
+    IterationEvent out = e;
+    out.wrong = count_wrong(cfg.dtype, cfg.op, l.recv, exp, c.size());
+    wrong_here += out.wrong;
+    if (on_event) on_event(out);
+  };
   const auto t_start = Clock::now();
   const auto t_end = t_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
   double busy = 0;
@@ -214,17 +226,15 @@ LoopReport run_loop(Comm& c, const BenchConfig& cfg, const EventSink& on_event) 
     if (c.rank() == 0) go = (iter == 0 || Clock::now() < t_end) ? 1 : 0;
     broadcast(c, &go, &go, 1, DType::int32, 0);
     if (!go) break;
-    busy += timed_iteration(c, cfg, l.send, l.recv, l.k.param, rep.bytes, iter, on_event);
+    if (cfg.check > 0) fill_sentinel(cfg.dtype, l.recv, l.k.recv);
+    busy += timed_iteration(c, cfg, l.send, l.recv, l.k.param, rep.bytes, iter, cfg.check > 0 ? checked_sink : on_event);
     ++rep.iterations;
   }
   rep.seconds = seconds_since(t_start);
   const double worst = max_across(c, busy / static_cast<double>(std::max(1L, rep.iterations)));
   rep.time_us = worst * 1e6;
   get_bw(cfg.coll, l.k.param, es, worst, c.size(), rep.algbw, rep.busbw);
-  if (cfg.check > 0) {
-    const auto exp = expected_output(cfg.coll, cfg.dtype, cfg.op, c.rank(), c.size(), cfg.root, l.k.param, kSeed);
-    rep.wrong = sum_across(c, count_wrong(cfg.dtype, cfg.op, l.recv, exp, c.size()));
-  }
+  if (cfg.check > 0) rep.wrong = sum_across(c, wrong_here);
   barrier(c);  // nobody closes its channels while a peer still needs them
   return rep;
 }

@@ -55,14 +55,15 @@ struct LoopReport {
   double time_us = 0;       // mean duration of one collective, max over ranks
   double algbw = 0, busbw = 0;  // from time_us
   std::size_t bytes = 0;    // nccl-tests' size column
-  int64_t wrong = -1;       // result of the last iteration, summed over ranks; -1: not checked
+  int64_t wrong = -1;       // wrong elements over every iteration, summed over ranks; -1: not checked
 };
 
 // Duration mode: cfg.warmup warm-ups at cfg.minbytes, then iterations until rank 0 has seen
 // cfg.duration_s seconds pass (at least one). Before each iteration rank 0 broadcasts a one-element
 // continue flag through `c` (outside the timed window, bounded by the step timeout like any wait),
-// so every rank runs the same number of iterations. Out of place; with cfg.check the output of the
-// last iteration is checked (inputs are filled once, so this costs no extra collective).
+// so every rank runs the same number of iterations. Out of place; with cfg.check the output of
+// every iteration is checked against the sentinel-cleared buffer (inputs are filled once, so this
+// costs no extra collective) and reported in its event's `wrong`.
 LoopReport run_loop(Comm& c, const BenchConfig& cfg, const EventSink& on_event = {});
 
 }  // namespace scalelab::agent

@@ -144,8 +144,9 @@ std::string format_event(const IterationEvent& e) {
   auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string("0"); };
   return fmt::format(
       "SCALELAB_EVENT {{\"type\":\"iteration\",\"rank\":{},\"iter\":{},\"start_unix\":{:.6f},\"end_unix\":{:.6f},"
-      "\"bytes\":{},\"busbw_GBps\":{},\"algbw_GBps\":{}}}",
-      e.rank, e.iter, e.start_unix, e.end_unix, e.bytes, num(e.busbw), num(e.algbw));
+      "\"bytes\":{},\"busbw_GBps\":{},\"algbw_GBps\":{}{}}}",
+      e.rank, e.iter, e.start_unix, e.end_unix, e.bytes, num(e.busbw), num(e.algbw),
+      e.wrong >= 0 ? fmt::format(",\"wrong\":{}", e.wrong) : std::string());
 }
 
 std::optional<IterationEvent> parse_event(std::string_view line) {
@@ -163,6 +164,7 @@ std::optional<IterationEvent> parse_event(std::string_view line) {
     e.bytes = j.at("bytes").get<std::size_t>();
     e.busbw = j.at("busbw_GBps").get<double>();
     e.algbw = j.at("algbw_GBps").get<double>();
+    e.wrong = j.value("wrong", int64_t{-1});
     return e;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

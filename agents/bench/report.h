@@ -64,9 +64,11 @@ struct IterationEvent {
   double start_unix = 0, end_unix = 0;
   std::size_t bytes = 0;
   double busbw = 0, algbw = 0;
+  int64_t wrong = -1;  // this rank's wrong elements in this iteration's output; -1: not checked
 };
 // `SCALELAB_EVENT {"type":"iteration","rank":R,"iter":I,"start_unix":S,"end_unix":E,"bytes":B,
-// "busbw_GBps":X,"algbw_GBps":Y}` (no newline; times with microsecond precision).
+// "busbw_GBps":X,"algbw_GBps":Y[,"wrong":W]}` (no newline; times with microsecond precision;
+// `wrong` only when the iteration was checked).
 std::string format_event(const IterationEvent& e);
 std::optional<IterationEvent> parse_event(std::string_view line);  // inverse (for tests and tools)
 

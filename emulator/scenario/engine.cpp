@@ -325,7 +325,7 @@ class Drill {
     if (!w.job.empty())
       return {process::job_agent_binary(), "--job", w.job, "--duration-s", fmt::format("{:.3f}", remaining), "--events", "-c", "0",
               "--timeout-ms", std::to_string(static_cast<long>(w.timeout_s * 1000)), "--transport", w.transport};
-    return {process::agent_binary(), w.collective, "-b", size, "-e", size, "-w", "1", "-c", "0", "--duration-s", fmt::format("{:.3f}", remaining),
+    return {process::agent_binary(), w.collective, "-b", size, "-e", size, "-w", "1", "-c", w.check ? "1" : "0", "--duration-s", fmt::format("{:.3f}", remaining),
             "--events", "--timeout-ms", std::to_string(static_cast<long>(w.timeout_s * 1000)), "--algo", w.algo, "--transport", w.transport,
             "-d", w.datatype};
   }
@@ -364,6 +364,7 @@ class Drill {
                               {"duration_ms", (e.value("end_unix", 0.0) - e.value("start_unix", 0.0)) * 1000},
                               {"busbw_GBps", e.value("busbw_GBps", 0.0)}, {"algbw_GBps", e.value("algbw_GBps", 0.0)},
                               {"bytes", e.value("bytes", 0)}};
+        if (e.contains("wrong")) out["wrong"] = e["wrong"];  // a checked loop (workload "check")
         log_.add(out);
       } else if (line.rfind(kError, 0) == 0) {
         auto e = nlohmann::json::parse(line.substr(kError.size()));
@@ -393,7 +394,7 @@ class Drill {
                             {"killed_by_scalelab", m.killed_by_us}};
         // A rank that failed on its own is reported with the faults in force, so the drill
         // names the link a workload that knows nothing of scalelab was failing on.
-        if (m.status != 0 && !m.killed_by_us) e["faults_in_force"] = faults_in_force(log_.snapshot(), t);
+        if (m.status != 0 && !m.killed_by_us) e["faults_in_force"] = faults_in_force(log_.snapshot(/*iterations=*/false), t);
         log_.add(e);
       }
       bool ok = result.all_succeeded();

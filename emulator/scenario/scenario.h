@@ -19,6 +19,7 @@ struct Workload {
   std::uint64_t bytes = 16ull << 20;
   std::string algo = "auto", transport = "auto", datatype = "float";
   double timeout_s = 2.0;  // the agents' per-step deadline
+  bool check = false;      // check every iteration's output (-c 1): its #wrong lands in the events
   // … or any command per rank (argv, with $RANK etc. expanded) …
   std::vector<std::string> command;
   // … or a training job (jobs/*.json, resolved against the scenario's folder), stepping for

@@ -85,7 +85,8 @@ std::uint64_t parse_size(const Reader& r, const nlohmann::json& v, const std::st
 
 Workload parse_workload(const Reader& r, const nlohmann::json& j, const std::string& source) {
   const std::string p = "/workload";
-  r.only_keys(j, p, {"collective", "size", "algo", "transport", "datatype", "timeout", "command", "job", "duration", "restart_on_failure"});
+  r.only_keys(j, p, {"collective", "size", "algo", "transport", "datatype", "timeout", "command", "job", "duration", "restart_on_failure",
+                  "check"});
   Workload w;
   if (j.contains("job")) {
     if (j.contains("collective") || j.contains("command"))
@@ -116,6 +117,11 @@ Workload parse_workload(const Reader& r, const nlohmann::json& j, const std::str
   if (j.contains("restart_on_failure")) {
     if (!j["restart_on_failure"].is_boolean()) r.fail(p + "/restart_on_failure", "expected true or false");
     w.restart_on_failure = j["restart_on_failure"];
+  }
+  if (j.contains("check")) {
+    if (!j["check"].is_boolean()) r.fail(p + "/check", "expected true or false");
+    if (!w.command.empty() || !w.job.empty()) r.fail(p + "/check", "checks a collective loop's output; a command or a job checks its own");
+    w.check = j["check"];
   }
   if (w.duration_s <= 0) r.fail(p + "/duration", "must be > 0");
   if (!std::set<std::string>{"auto", "ring", "hier"}.count(w.algo)) r.fail(p + "/algo", "expected auto, ring or hier");

@@ -108,3 +108,11 @@ TEST(ScenarioParser, AJobWorkloadIsOneKindOfWorkloadAndMustExist) {
 TEST(ScenarioParser, NumberTooLargeIsAScenarioError) {
   expect_rejected(R"({ "seed": 1e999 })", "(top level)", "not valid JSON");
 }
+
+// "check": the loop checks every iteration's output (the soak's #wrong); a command or job cannot.
+TEST(ScenarioParser, ACollectiveLoopMayCheckEveryIteration) {
+  EXPECT_FALSE(parse_scenario(with("[]"), "drill.json").workload.check);
+  EXPECT_TRUE(parse_scenario(with("[]", R"([{"no_hang": {}}])", R"({"check": true})"), "drill.json").workload.check);
+  expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"check": 1})"), "/workload/check", "true or false");
+  expect_rejected(with("[]", R"([{"no_hang": {}}])", R"({"command": ["true"], "check": true})"), "/workload/check", "checks its own");
+}

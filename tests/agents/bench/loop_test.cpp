@@ -212,8 +212,36 @@ TEST(EventFormat, LineRoundTrips) {
   EXPECT_NEAR(p->end_unix, e.end_unix, 1e-6);
   EXPECT_EQ(p->bytes, e.bytes);
   EXPECT_DOUBLE_EQ(p->busbw, 0.117);
+  EXPECT_EQ(p->wrong, -1);  // unchecked: no "wrong" on the line
   EXPECT_FALSE(parse_event("SCALELAB_ERROR {}"));
   EXPECT_FALSE(parse_event("SCALELAB_EVENT {\"type\":\"other\"}"));
+  e.wrong = 5;
+  const std::string checked = format_event(e);
+  EXPECT_NE(checked.find(",\"algbw_GBps\":0.078,\"wrong\":5}"), std::string::npos) << checked;
+  EXPECT_EQ(parse_event(checked)->wrong, 5);
+}
+
+// With -c every iteration of the loop is checked and says so in its event (a soak under faults
+// counts #wrong over thousands of collectives); without it the events carry no verdict.
+TEST(DurationLoop, CheckedLoopReportsWrongPerIteration) {
+  for (int check : {1, 0}) {
+    Collected col;
+    auto errors = run_inprocess(4, 2, CommOptions{}, [&](Comm& c) {
+      auto cfg = loop_config(0.2, 64 << 10);
+      cfg.check = check;
+      std::vector<IterationEvent> mine;
+      const auto rep = run_loop(c, cfg, [&](const IterationEvent& e) { mine.push_back(e); });
+      std::lock_guard lk(col.mu);
+      col.by_rank[c.rank()] = std::move(mine);
+      col.reports[c.rank()] = rep;
+    });
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    for (auto& [r, evs] : col.by_rank) {
+      ASSERT_GE(evs.size(), 2u) << r;
+      for (const auto& e : evs) EXPECT_EQ(e.wrong, check ? 0 : -1) << "rank " << r << " iter " << e.iter;
+      EXPECT_EQ(col.reports[r].wrong, check ? 0 : -1);
+    }
+  }
 }
 
 // ---- the CLI (the real binary, --inprocess) ----
