@@ -143,4 +143,19 @@ std::vector<QdiscInfo> list_qdiscs(RouteSocket& socket, int ifindex) {
   return out;
 }
 
+std::optional<std::uint64_t> htb_class_rate(RouteSocket& socket, int ifindex) {
+  nl_cache* raw = nullptr;
+  check_nl(rtnl_class_alloc_cache(socket.get(), ifindex, &raw), "dump classes" + on(ifindex));
+  std::unique_ptr<nl_cache, void (*)(nl_cache*)> cache(raw, nl_cache_free);
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* cls = reinterpret_cast<rtnl_class*>(o);
+    const char* kind = rtnl_tc_get_kind(TC_CAST(o));
+    if (rtnl_tc_get_handle(TC_CAST(o)) != kClassHandle || !kind || std::string(kind) != "htb") continue;
+    std::uint64_t bytes_per_second = 0;
+    if (rtnl_htb_get_rate64(cls, &bytes_per_second) < 0) return std::nullopt;
+    return bytes_per_second * 8;
+  }
+  return std::nullopt;
+}
+
 }  // namespace scalelab::nl

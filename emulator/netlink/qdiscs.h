@@ -2,6 +2,7 @@
 // Egress shaping of one interface: htb root (1:) with one class (1:1) for the rate, and a netem
 // child (10:) under it for delay/jitter/loss where the kernel has sch_netem.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,9 @@ struct QdiscInfo {
   std::uint32_t handle = 0, parent = 0;
 };
 std::vector<QdiscInfo> list_qdiscs(RouteSocket& socket, int ifindex);
+
+// The rate of the interface's htb class 1:1 in bit/s, as the kernel holds it (after any
+// degrade); std::nullopt when the interface has no such class.
+std::optional<std::uint64_t> htb_class_rate(RouteSocket& socket, int ifindex);
 
 }  // namespace scalelab::nl

@@ -8,6 +8,7 @@
 #include "emulator/netlink/addresses.h"
 #include "emulator/netlink/links.h"
 #include "emulator/netlink/netns.h"
+#include "emulator/netlink/qdiscs.h"
 #include "emulator/netlink/route_socket.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "emulator/runtime/shard_nodes.h"
@@ -51,7 +52,10 @@ nlohmann::json cluster_status(const std::string& cluster) {
       if (auto p = planned.find(link.ifname); p != planned.end()) {
         i["peer"] = p->second["peer"];
         i["tier"] = p->second["tier"];
-        i["rate_bps"] = p->second["egress"]["rate_bps"];
+        // The kernel's rate, so a degraded link shows what it runs at; the plan's beside it.
+        i["planned_rate_bps"] = p->second["egress"]["rate_bps"];
+        const auto rate = nl::htb_class_rate(sock, link.ifindex);
+        i["rate_bps"] = rate ? nlohmann::json(*rate) : nlohmann::json(nullptr);
         if (!(link.admin_up && link.carrier)) down_links++;
       }
       ifaces.push_back(std::move(i));
@@ -99,7 +103,7 @@ std::string status_to_text(const nlohmann::json& status) {
       for (const auto& a : i["addresses"]) addrs += a.get<std::string>() + " ";
       out += fmt::format("      {:<8} {:<4} {:<7} mtu {:<5} {:>12} {}\n", i["ifname"].get<std::string>(),
                          i["up"].get<bool>() ? "UP" : "DOWN", i["carrier"].get<bool>() ? "carrier" : "no-carr",
-                         i["mtu"].get<unsigned>(), i.contains("rate_bps") ? fmt::format("{} bit/s", i["rate_bps"].get<std::uint64_t>()) : "",
+                         i["mtu"].get<unsigned>(), i.contains("rate_bps") && i["rate_bps"].is_number() ? fmt::format("{} bit/s", i["rate_bps"].get<std::uint64_t>()) : "",
                          addrs);
     }
   }

@@ -22,6 +22,14 @@ std::string link_state(const nlohmann::json& status, const std::string& node, co
   return "missing";
 }
 
+nlohmann::json interface_of(const nlohmann::json& status, const std::string& node, const std::string& ifname) {
+  for (const auto& n : status["nodes"])
+    if (n["node"] == node)
+      for (const auto& i : n["interfaces"])
+        if (i["ifname"] == ifname) return i;
+  return nullptr;
+}
+
 TEST_F(ApiTest, UpReportsAndStatusReadsTheKernel) {
   auto& c = cluster(tiny());
   EXPECT_EQ(c.name().rfind("ap-", 0), 0u) << c.name();
@@ -143,7 +151,12 @@ TEST_F(ApiTest, InjectLinkDownThenRestoreAndBadTargetIsFaultError) {
   auto d = c.inject(degrade("gpu1:nic0", {.rate = "100Gb/s"}));
   ASSERT_TRUE(d.rate_bps.has_value());
   EXPECT_EQ(*d.rate_bps, 100'000'000u);  // 100 Gb/s at dilation 1000
+  // status reads the rate from the kernel's htb class, the plan's beside it.
+  auto degraded = interface_of(c.status(), "gpu1", "nic0");
+  EXPECT_EQ(degraded["rate_bps"], 100'000'000u) << degraded;
+  EXPECT_EQ(degraded["planned_rate_bps"], 400'000'000u) << degraded;
   EXPECT_EQ(c.restore("gpu1:nic0").links.size(), 1u);
+  EXPECT_EQ(interface_of(c.status(), "gpu1", "nic0")["rate_bps"], 400'000'000u);
   EXPECT_THROW(c.inject(link_down("rail:7")), FaultError);
   EXPECT_THROW(c.inject(degrade("rail:0", {.rate = "100G"})), FaultError);
 }
