@@ -22,14 +22,18 @@ std::vector<TimedAction> expand_timeline(const Scenario& scenario) {
       for (int k = 0; k < step.count; ++k) {
         double t = step.at_s + k * step.period_s;
         out.push_back({t, "link_down", &step, false});
-        out.push_back({t + scenario.convergence_s, "reconverge", &step, false});
+        // A flap shorter than the control plane's convergence is over before it reacts: the
+        // reroute for the down would run with the link up again and be logged against the down.
+        if (scenario.convergence_s < step.period_s / 2) out.push_back({t + scenario.convergence_s, "reconverge", &step, false});
         out.push_back({t + step.period_s / 2, "link_up", &step, true});
         out.push_back({t + step.period_s / 2 + scenario.convergence_s, "reconverge", &step, true});
       }
       continue;
     }
     out.push_back({step.at_s, step.action, &step, false});
-    if (changes_topology(step.action)) out.push_back({step.at_s + scenario.convergence_s, "reconverge", &step, false});
+    const bool undone_before_convergence = step.duration_s && *step.duration_s <= scenario.convergence_s && kUndo.count(step.action);
+    if (changes_topology(step.action) && !undone_before_convergence)
+      out.push_back({step.at_s + scenario.convergence_s, "reconverge", &step, false});
     if (step.duration_s) {
       auto undo = kUndo.find(step.action);
       if (undo != kUndo.end()) {

@@ -34,3 +34,18 @@ TEST(Timeline, DurationsAddTheirUndo) {
   for (const auto& a : t) order.push_back(a.action + (a.undo ? "*" : ""));
   EXPECT_EQ(order, (std::vector<std::string>{"straggler", "link_down", "reconverge", "link_up*", "reconverge*", "release*"}));
 }
+
+TEST(Timeline, AFaultUndoneBeforeConvergenceIsNeverReroutedAround) {
+  // The control plane converges in 0.3 s; a 0.2 s flap and a 0.25 s link_down are over by then.
+  Scenario s;
+  s.convergence_s = 0.3;
+  Step flap, blip;
+  flap.action = "flap", flap.target = "rail:0", flap.at_s = 4, flap.period_s = 0.4, flap.count = 1;
+  blip.action = "link_down", blip.target = "rail:1", blip.at_s = 6, blip.duration_s = 0.25;
+  s.steps = {flap, blip};
+  std::vector<std::string> order;
+  for (const auto& a : expand_timeline(s)) order.push_back(a.action + (a.undo ? "*" : ""));
+  // Only the reconvergence after each undo remains: it reinstalls the routes the kernel dropped
+  // while the interface was down.
+  EXPECT_EQ(order, (std::vector<std::string>{"link_down", "link_up*", "reconverge*", "link_down", "link_up*", "reconverge*"}));
+}
