@@ -317,6 +317,12 @@ bool TcpTransport::read_chan(Chan& c) {
         if (!rbuf_) rbuf_ = std::make_unique<std::byte[]>(kStagingRead);
         n = ::recv(c.fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
         if (n > 0) c.reader.feed(rbuf_.get(), static_cast<std::size_t>(n), c.staging);
+        if (const std::size_t ahead = c.staging.size() - c.staging_head; ahead > opts_.max_staged_bytes) {
+          c.wire_err = fmt::format("sent {} bytes ahead of this rank's posted receives, more than the {} a peer may: a runaway or "
+                                   "hostile sender",
+                                   ahead, opts_.max_staged_bytes);
+          return true;
+        }
       }
     } catch (const wire::WireError& e) {
       c.wire_err = e.what();

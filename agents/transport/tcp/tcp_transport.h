@@ -23,6 +23,10 @@ struct TcpOptions {
   int socket_buffer_bytes = 4 << 20;
   bool bind_source = true;  // bind outgoing connections to the route's local address (pins the interface)
   std::string cluster;      // the cluster's name, carried in the hello (connect_comm sets it)
+  // Bytes a peer may send ahead of this rank's posted receives; past it the peer is a runaway
+  // or hostile sender and the rank ends naming it, instead of buffering until memory runs out.
+  // A collective's step never has more than a message in flight, and a message is below 1 GiB.
+  std::size_t max_staged_bytes = std::size_t{1} << 31;
 };
 
 class TcpTransport final : public Transport {

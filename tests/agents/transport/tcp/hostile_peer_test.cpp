@@ -87,14 +87,14 @@ struct Run {
 };
 
 // Ranks 0 and 1 run an all_reduce in a world of 3 on cluster "loop"; `peer(base_port)` plays rank 2.
-Run run_with_fake_rank2(const std::function<void(int base)>& peer) {
+Run run_with_fake_rank2(const std::function<void(int base)>& peer, const ConnectOptions& options = opts(kConnectMs, kStepMs)) {
   const int base = free_base(3);
   const ClusterInfo c = loopback_cluster(3, base);
   const long rss0 = rss_kib();
   g_ranks_done = false;
   std::thread fake([&] { peer(base); });
   Run run;
-  run.out = run_tcp(c, opts(kConnectMs, kStepMs), {2}, [](Comm& comm) {
+  run.out = run_tcp(c, options, {2}, [](Comm& comm) {
     std::vector<float> v(1 << 16, 1.0f);
     all_reduce(comm, v.data(), v.data(), v.size(), DType::float32, Op::sum, Algo::ring);
   });
@@ -116,7 +116,7 @@ Run one_hello(const std::array<std::byte, wire::kHelloSize>& hello, const char* 
 
 // Rank 2's valid hello to ranks 0 and 1 (so both connect), then `to_rank0` on its connection to rank 0;
 // it keeps both connections open until the ranks are done.
-Run after_valid_hello(const std::function<void(int fd)>& to_rank0) {
+Run after_valid_hello(const std::function<void(int fd)>& to_rank0, const ConnectOptions& options = opts(kConnectMs, kStepMs)) {
   return run_with_fake_rank2([&](int base) {
     const int fd0 = dial(base + 0), fd1 = dial(base + 1);
     send_all(fd0, wire::encode_hello("loop", 2, 3));
@@ -125,7 +125,7 @@ Run after_valid_hello(const std::function<void(int fd)>& to_rank0) {
     hold();
     ::close(fd0);
     ::close(fd1);
-  });
+  }, options);
 }
 
 // Rank 0 ended with a CollectiveError whose cause has `cause`, fast; rank 1 with a named error in time.
@@ -247,4 +247,21 @@ TEST(HostilePeer, TruncatedFrameHeader) {
 TEST(HostilePeer, SilentPeerAfterTheHelloTimesTheStepOut) {
   auto run = after_valid_hello([](int) {});
   expect_named(run, "timeout after 1500 ms", 2, (kStepMs * 1.2) / 1000 + 1.0);
+}
+
+TEST(HostilePeer, AFloodOfValidFramesEndsTheRankNotItsMemory) {
+  // Well-formed frames, far more than rank 0 ever asked for: staged until the bound (8 MiB here,
+  // 2 GiB by default), then a named error rather than memory growing with the flood.
+  auto o = opts(kConnectMs, kStepMs);
+  o.tcp.max_staged_bytes = 8 << 20;
+  auto run = after_valid_hello([](int fd) {
+    std::vector<char> frame(1 << 20, 'x');
+    const auto header = wire::encode_frame_header(frame.size());
+    for (int i = 0; i < 64 && !g_ranks_done; ++i) {
+      send_all(fd, header);
+      send_all(fd, frame.data(), frame.size());
+    }
+  }, o);
+  expect_named(run, "bytes ahead of this rank's posted receives, more than the 8388608 a peer may", 2, 1.5);
+  EXPECT_LT(run.rss_growth_kib, 64 << 10) << "the flood was buffered past the bound";
 }
