@@ -46,11 +46,12 @@ namespace {
 RoutePtr route_request(const std::string& destination_cidr, const std::vector<RouteNexthop>& nexthops) {
   auto route = make_route(destination_cidr);
   for (const auto& hop : nexthops) {
-    rtnl_nexthop* nh = rtnl_route_nh_alloc();
-    rtnl_route_nh_set_ifindex(nh, hop.ifindex);
+    // Ours until the route takes it: a gateway that does not parse must not leak it.
+    std::unique_ptr<rtnl_nexthop, void (*)(rtnl_nexthop*)> nh(rtnl_route_nh_alloc(), rtnl_route_nh_free);
+    rtnl_route_nh_set_ifindex(nh.get(), hop.ifindex);
     auto gw = parse(hop.gateway);
-    rtnl_route_nh_set_gateway(nh, gw.get());
-    rtnl_route_add_nexthop(route.get(), nh);  // the route owns it from here
+    rtnl_route_nh_set_gateway(nh.get(), gw.get());
+    rtnl_route_add_nexthop(route.get(), nh.release());  // the route owns it from here
   }
   return route;
 }

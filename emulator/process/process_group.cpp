@@ -242,7 +242,9 @@ void ProcessGroup::launch(const LaunchSpec& spec) {
   const std::string exe = resolve_command(spec.argv.front());
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
   bp::environment child_env = boost::this_process::environment();
-  for (const auto& [k, v] : spec.env) child_env[k] = v;
+  // set(), not operator[]: Boost 1.74's environment find() compares past the end of shorter
+  // entries (an ASan heap-buffer-overflow on every launch); set() checks the lengths.
+  for (const auto& [k, v] : spec.env) child_env.set(k, v);
   std::optional<NamespaceEntry> entry;
   if (!spec.netns.empty()) entry.emplace(spec.netns, spec.identity);
   EnterNamespaceInChild enter;

@@ -63,7 +63,7 @@ ExecResult run_capture(const std::vector<std::string>& argv, const ExecOptions& 
   std::future<std::string> out, err;
   auto env = boost::this_process::environment();
   bp::environment child_env = env;
-  for (const auto& [k, v] : options.env) child_env[k] = v;
+  for (const auto& [k, v] : options.env) child_env.set(k, v);  // not operator[]: see process_group.cpp
   std::string cwd = options.cwd.empty() ? std::filesystem::current_path().string() : options.cwd.string();
   ExecResult r;
   std::error_code ec;
