@@ -110,4 +110,14 @@ void ClusterDir::remove() {
 
 bool process_alive(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+bool process_exited(int pid) {
+  if (!process_alive(pid)) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  // "pid (comm) S …": the state follows the last ')' (comm may hold spaces and parentheses).
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
 }  // namespace scalelab::runtime

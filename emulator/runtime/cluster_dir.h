@@ -52,5 +52,8 @@ class ClusterExists : public std::runtime_error {
 };
 
 bool process_alive(int pid);
+// Gone, or a zombie nobody has reaped yet (an orphan's new parent may take its time): it has
+// left its cgroups and holds nothing but its pid.
+bool process_exited(int pid);
 
 }  // namespace scalelab::runtime

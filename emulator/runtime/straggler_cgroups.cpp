@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 
 #include "emulator/locations/locations.h"
@@ -28,8 +31,16 @@ int remove_straggler_cgroups(const std::string& cluster) {
     for (const auto& e : fs::directory_iterator(parent, ec)) {
       const std::string n = e.path().filename().string();
       if (!e.is_directory(ec) || n.rfind(prefix, 0) != 0 || n.find("-rank") == std::string::npos) continue;
-      // cgroupfs: rmdir, not a recursive delete (its control files cannot be unlinked).
-      if (rmdir(e.path().c_str()) == 0) ++removed;
+      // cgroupfs: rmdir, not a recursive delete (its control files cannot be unlinked). EBUSY:
+      // a task is still leaving it; give that a bounded moment.
+      for (int attempt = 0; attempt < 100; ++attempt) {
+        if (rmdir(e.path().c_str()) == 0) {
+          ++removed;
+          break;
+        }
+        if (errno != EBUSY) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
     }
   }
   return removed;

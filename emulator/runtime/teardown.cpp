@@ -54,6 +54,12 @@ std::vector<int> stop_recorded_processes(const std::string& cluster) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (int pid : victims)
     if (process_alive(pid)) kill(pid, SIGKILL);
+  // A killed process leaves its straggler cgroup only once it has exited, which takes a while
+  // for a large one (an ASan build's shadow memory); down removes the cgroups right after this.
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline &&
+         std::any_of(victims.begin(), victims.end(), [](int p) { return !process_exited(p); }))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return victims;
 }
 

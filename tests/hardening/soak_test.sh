@@ -69,7 +69,7 @@ fail=0
 
 # Memory: the first sample with every agent running after the warm-up, and the last one.
 "$py" - "$samples" 16 <<'EOF' || fail=1
-import sys
+import os, sys
 rows = [l.split() for l in open(sys.argv[1])]
 full = [r for r in rows if int(r[2]) == int(sys.argv[2]) and float(r[0]) >= 10]
 if len(full) < 2:
@@ -84,6 +84,11 @@ same = "same pids" if first[5] == last[5] else "other pids: the loop was restart
 ok = judge("scalelab run-scenario", mib(first[1]), mib(last[1]))
 ok &= judge(f"agents' largest ({same})", mib(first[4]), mib(last[4]))
 ok &= judge("agents' sum", mib(first[3]), mib(last[3]))
+if not ok and os.environ.get("SANITIZE"):
+    # ASan keeps freed memory in quarantine and UBSan/TSan add their own: RSS grows by design,
+    # so under sanitizers the figures are printed, not judged.
+    print("memory: under sanitizers (SANITIZE=" + os.environ["SANITIZE"] + "): growth printed, not judged")
+    ok = True
 sys.exit(0 if ok else "FAIL: memory grew beyond its bound")
 EOF
 

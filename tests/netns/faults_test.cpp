@@ -35,7 +35,9 @@ TEST(Faults, LinkDownCutsTheGpuAndLinkUpRestoresIt) {
   fixtures::LiveCluster c(fixtures::shipped_topology("tiny.json"));
   auto live = runtime::LiveCluster::open(c.name());
   auto link = runtime::resolve_links(live.plan(), "rail1:host1");  // gpu3's NIC
-  ASSERT_TRUE(pings(c, "gpu1", c.address("gpu3", "nic0")));
+  // The first ping resolves ARP over two hops: on a loaded machine (the sanitizer tier) one
+  // second is not always enough, as after a link comes back.
+  ASSERT_TRUE(pings_again(c, "gpu1", c.address("gpu3", "nic0")));
   live.set_links(link, false);
   live.reconverge();
   EXPECT_FALSE(pings(c, "gpu1", c.address("gpu3", "nic0")));

@@ -1,10 +1,12 @@
 #include "emulator/runtime/cluster_dir.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -241,6 +243,32 @@ TEST(ProcessAlive, LiveChildIsUntilReaped) {
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   EXPECT_FALSE(process_alive(pid));
+}
+
+TEST(ProcessExited, AnUnreapedZombieHasExitedARunningChildHasNot) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t running = fork();
+  if (running == 0) {
+    ::close(ready[0]);
+    ::close(ready[1]);
+    pause();
+    _exit(0);
+  }
+  const pid_t zombie = fork();
+  if (zombie == 0) _exit(0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  // Not reaped yet: kill(pid, 0) still finds it, but it has left everything but its pid.
+  for (int i = 0; i < 200 && !process_exited(zombie); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(process_alive(zombie));
+  EXPECT_TRUE(process_exited(zombie));
+  EXPECT_FALSE(process_exited(running));
+  EXPECT_FALSE(process_exited(getpid()));
+  kill(running, SIGKILL);
+  waitpid(running, nullptr, 0);
+  waitpid(zombie, nullptr, 0);
+  EXPECT_TRUE(process_exited(zombie)) << "reaped: gone";
 }
 
 }  // namespace
