@@ -1,6 +1,7 @@
 #include "collectives/communicator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -8,7 +9,11 @@
 namespace scalelab::agent {
 
 namespace {
-volatile std::sig_atomic_t g_stop_signal = 0;
+// Set from a signal handler, which may run on any thread, and read by the rank's thread: a
+// lock-free atomic is both async-signal-safe and race-free (volatile sig_atomic_t is only the
+// first; ThreadSanitizer reported it).
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 std::string pending_text(const Request& r) {
   const int p = r.peer();
@@ -17,9 +22,9 @@ std::string pending_text(const Request& r) {
 }
 }  // namespace
 
-void request_stop(int signo) noexcept { g_stop_signal = signo; }
-int stop_requested() noexcept { return g_stop_signal; }
-void clear_stop_request() noexcept { g_stop_signal = 0; }
+void request_stop(int signo) noexcept { g_stop_signal.store(signo, std::memory_order_relaxed); }
+int stop_requested() noexcept { return g_stop_signal.load(std::memory_order_relaxed); }
+void clear_stop_request() noexcept { g_stop_signal.store(0, std::memory_order_relaxed); }
 
 Comm::Comm(int rank, int size, std::vector<int> domains, std::vector<PeerRoute> routes, std::vector<Transport*> via,
            std::vector<std::unique_ptr<Transport>> owned, CommOptions opts)
