@@ -42,6 +42,18 @@ struct CliFailure {
   throw CliFailure{std::move(text), status, std::move(report)};
 }
 
+// The exit status a verb passes on from the rank that failed first: its own when it is an
+// ordinary one (1..125), else 1 (no rank, 126/127 not run, 128+ a signal).
+inline int exit_status_of_rank(int status) { return status > 0 && status < 126 ? status : 1; }
+
+// "; faults in force: link_down gpu0-leaf0, …", or "" when there are none: what a failed run
+// adds, since the workload itself knows nothing of scalelab's faults.
+inline std::string faults_in_force_suffix(const std::vector<std::string>& faults) {
+  std::string out;
+  for (const auto& f : faults) out += (out.empty() ? "; faults in force: " : ", ") + f;
+  return out;
+}
+
 // Verbs that make or enter namespaces: root, or a rootless session (where the caller is root
 // of its own user namespace).
 void require_root(const std::string& verb, const std::string& why);

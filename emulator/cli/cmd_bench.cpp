@@ -90,11 +90,10 @@ void bench_across(const std::string& cluster, const std::string& collective, con
       fail_as("shard", fmt::format("{}; the ranks on the other machines were stopped and {}", run.lost_machines.front(),
                                    shard::take_down_after_loss(cluster)));
     const auto* first = run.first_failure();
-    std::string faults;
-    for (const auto& f : run.faults_in_force) faults += (faults.empty() ? "; faults in force: " : ", ") + f;
     fail_as("bench", fmt::format("{} failed (exit {}) on machine {}; the other ranks on every machine were stopped{}",
-                                 first ? first->label : "a rank", first ? first->status : -1, run.first_failed_machine, faults),
-            first && first->status > 0 && first->status < 126 ? first->status : 1);
+                                 first ? first->label : "a rank", first ? first->status : -1, run.first_failed_machine,
+                                 faults_in_force_suffix(run.faults_in_force)),
+            exit_status_of_rank(first ? first->status : -1));
   }
   if (!run.collected) fail_as("bench", "rank 0's machine sent back no results");
   if (!json_path.empty()) std::ofstream(json_path) << run.collected->dump(2) << "\n";
@@ -151,7 +150,7 @@ void add_bench_command(CLI::App& app) {
       output.print_others();
       if (e.result().timed_out) fail_as("bench", fmt::format("bench did not finish within {} s; every rank was stopped", opts->timeout_s));
       const auto* first = e.result().first_failure();
-      fail_as("bench", e.what(), first && first->status > 0 && first->status < 126 ? first->status : 1);
+      fail_as("bench", e.what(), exit_status_of_rank(first ? first->status : -1));
     } catch (const NotFound& e) {
       fail_as("not_found", e.what());
     }

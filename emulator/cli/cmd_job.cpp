@@ -155,7 +155,7 @@ void add_job_command(CLI::App& app) {
     if (result.timed_out) fail(fmt::format("the job did not finish within {} s; every rank was stopped", opts->wall_timeout_s));
     const auto* first = result.first_failure();
     fail(fmt::format("{} failed (exit {}); the other ranks were stopped", first ? first->label : "a rank", first ? first->status : -1),
-         first && first->status > 0 && first->status < 126 ? first->status : 1);
+         exit_status_of_rank(first ? first->status : -1));
   });
 }
 

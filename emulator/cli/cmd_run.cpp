@@ -1,6 +1,5 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,9 +27,7 @@ namespace {
 // workload that knows nothing of scalelab fails with a timeout or a reset, not with the link.
 std::string faults_in_force(const std::string& cluster) {
   try {
-    auto faults = runtime::LiveCluster::open(cluster).faults_in_force();
-    if (faults.empty()) return "";
-    return "; faults in force: " + fmt::format("{}", fmt::join(faults, ", "));
+    return faults_in_force_suffix(runtime::LiveCluster::open(cluster).faults_in_force());
   } catch (const std::exception&) {
     return "";  // the cluster went away meanwhile: nothing to add to the rank's own failure
   }
@@ -116,11 +113,9 @@ void run_across(const std::string& cluster, const std::vector<std::string>& comm
   if (!run.lost_machines.empty())
     fail_as("shard", run.lost_machines.front() + "; the ranks on the other machines were stopped and " + shard::take_down_after_loss(cluster));
   const auto* first = run.first_failure();
-  std::string faults;
-  for (const auto& f : run.faults_in_force) faults += (faults.empty() ? "; faults in force: " : ", ") + f;
   fail_as("run", fmt::format("{} exited with status {} on machine {}; the other ranks on every machine were stopped{}", first ? first->label : "a rank",
-                             first ? first->status : -1, run.first_failed_machine, faults),
-          first && first->status > 0 && first->status < 126 ? first->status : 1);
+                             first ? first->status : -1, run.first_failed_machine, faults_in_force_suffix(run.faults_in_force)),
+          exit_status_of_rank(first ? first->status : -1));
 }
 
 }  // namespace
@@ -168,7 +163,7 @@ void add_run_command(CLI::App& app) {
     const auto* first = result.first_failure();
     fail_as("run", fmt::format("{} exited with status {}; the other {} running ranks were stopped{}", first ? first->label : "a rank",
                      first ? first->status : -1, stopped, faults_in_force(opts->cluster)),
-         first && first->status > 0 && first->status < 126 ? first->status : 1);
+         exit_status_of_rank(first ? first->status : -1));
   });
 }
 
