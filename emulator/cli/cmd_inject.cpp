@@ -51,14 +51,16 @@ void inject_here(const InjectArgs& opts) {
   } catch (const FaultError& e) {
     fail_as("fault", e.what());
   }
-  if (opts.json) {
-    nlohmann::json j = {{"cluster", opts.cluster}, {"action", action}, {"target", opts.target}, {"links", report.links},
-                        {"nics", report.nics},     {"rxe", report.rxe},  {"side_a", report.side_a}, {"side_b", report.side_b}};
-    j["rerouted"] = report.rerouted ? nlohmann::json(*report.rerouted) : nlohmann::json(nullptr);
-    j["rate_bps"] = report.rate_bps ? nlohmann::json(*report.rate_bps) : nlohmann::json(nullptr);
-    return fmt::print("{}\n", j.dump(2));
-  }
+  if (opts.json) return fmt::print("{}\n", fault_report_json(opts, report).dump(2));
   print_fault_report(action, report);
+}
+
+nlohmann::json fault_report_json(const InjectArgs& opts, const FaultReport& report) {
+  nlohmann::json j = {{"cluster", opts.cluster}, {"action", opts.action}, {"target", opts.target}, {"links", report.links},
+                      {"nics", report.nics},     {"rxe", report.rxe},       {"side_a", report.side_a}, {"side_b", report.side_b}};
+  j["rerouted"] = report.rerouted ? nlohmann::json(*report.rerouted) : nlohmann::json(nullptr);
+  j["rate_bps"] = report.rate_bps ? nlohmann::json(*report.rate_bps) : nlohmann::json(nullptr);
+  return j;
 }
 
 void print_fault_report(const std::string& action, const FaultReport& report) {
@@ -122,16 +124,18 @@ void inject_across(const InjectArgs& opts) {
       merged->rerouted = merged->rerouted.value_or(0) + *report.rerouted;  // each machine reroutes its own nodes
     }
   }
-  if (!failures.empty())
-    fail_as("shard", fmt::format("{} {} did not apply on every machine: {}. The machines that answered hold it; run `scalelab inject {} {}` "
-                                 "again once all answer",
-                                 opts.action, opts.target, failures, opts.cluster, opts.action == "link_down" ? "link_up …" : "…"));
+  if (!failures.empty()) {
+    std::string again = "scalelab inject";
+    for (const auto& a : opts.as_arguments()) again += " " + a;
+    // Every action sets kernel state (link up/down, a rate, blackhole routes added with replace),
+    // so repeating it leaves the machines that already hold it as they are.
+    fail_as("shard", fmt::format("{} {} did not apply on every machine: {}. The machines that answered hold it; run `{}` again once "
+                                 "every machine answers",
+                                 opts.action, opts.target, failures, again));
+  }
   if (opts.json) {
-    nlohmann::json j = {{"cluster", opts.cluster}, {"action", opts.action}, {"target", opts.target}, {"links", merged->links},
-                        {"nics", merged->nics},    {"rxe", merged->rxe},     {"side_a", merged->side_a}, {"side_b", merged->side_b},
-                        {"machines", machines}};
-    j["rerouted"] = merged->rerouted ? nlohmann::json(*merged->rerouted) : nlohmann::json(nullptr);
-    j["rate_bps"] = merged->rate_bps ? nlohmann::json(*merged->rate_bps) : nlohmann::json(nullptr);
+    auto j = fault_report_json(opts, *merged);
+    j["machines"] = machines;
     return fmt::print("{}\n", j.dump(2));
   }
   print_fault_report(opts.action, *merged);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "scalelab/fault.h"
 
 namespace CLI {
@@ -22,5 +24,7 @@ struct InjectArgs {
 std::shared_ptr<InjectArgs> add_inject_arguments(CLI::App* cmd);
 void inject_here(const InjectArgs& args);  // prints the report (JSON with --json)
 void print_fault_report(const std::string& action, const FaultReport& report);
+// What `inject --json` prints; `shard inject --json` prints it for its machine's part.
+nlohmann::json fault_report_json(const InjectArgs& args, const FaultReport& report);
 
 }  // namespace scalelab::cli
