@@ -193,16 +193,16 @@ std::string rank_line(const Run& run, int rank, const TransportPlan& plan) {
                       ri.netns.empty() ? std::string() : " netns " + ri.netns, eps, plan.summary());
 }
 
-// One all-gather carries every rank's line and start-up stamps: a second one would be another
-// world-size-step ring.
+// One gather to rank 0 over the hierarchy's tree carries every rank's line and start-up stamps.
 Gathered gather_rank_info(Comm& comm, const std::string& line, const StartupStamps& mine) {
   constexpr std::size_t W = 512, kLine = W - sizeof(StartupStamps);
   std::string buf = line.substr(0, kLine - 1);
   buf.resize(W, '\0');
   std::memcpy(buf.data() + kLine, &mine, sizeof mine);
-  const auto all = all_gather_bytes(comm, buf.data(), W);
+  const auto all = gather_to_root(comm, buf.data(), W);
   const std::int64_t gathered = wall_clock_us();
   Gathered g;
+  if (all.empty()) return g;  // only rank 0 prints them
   std::vector<StartupStamps> stamps(comm.size());
   for (int r = 0; r < comm.size(); ++r) {
     const char* at = reinterpret_cast<const char*>(all.data()) + r * W;
@@ -279,11 +279,13 @@ int run_rank(const Run& run, int rank, const std::shared_ptr<InProcessFabric>& f
     plan = plan_transports(run.cluster, rank, run.requested);
     auto copts = run.copts;
     copts.peers = peers_needed(run.cluster, rank, run.cfg.coll == Collective::alltoall, run.cfg.algo);
+    copts.tcp.listen_fd = inherited_listen_fd();
     comm = connect_comm(run.cluster, rank, plan, copts);
   }
   install_stop_handlers();
   StartupStamps stamps = run.stamps;
   stamps.connected_us = wall_clock_us();
+  stamps.redialled = comm->redialled();
   const Gathered gathered = gather_rank_info(*comm, rank_line(run, rank, plan), stamps);
   const bool events = run.a.events;
   if (rank == 0) {

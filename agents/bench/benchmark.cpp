@@ -112,7 +112,7 @@ Result bench_one(Comm& c, const BenchConfig& cfg, Buffers& b, std::size_t bytes,
     sec = seconds_since(t0);
   }
   const double iters = std::max(1, cfg.iters);
-  std::vector<double> times{sec / iters};  // the iteration, then its stages: one ring_combine for all
+  std::vector<double> times{sec / iters};  // the iteration, then its stages: one tree_combine for all
   for (const auto& st : c.stage_times()) times.push_back(st.seconds / iters);
   const auto slowest = max_across(c, times);
   const double worst = slowest[0];

@@ -21,8 +21,10 @@ StartupSummary summarize_startup(const std::vector<StartupStamps>& stamps, std::
   s.world = static_cast<int>(stamps.size());
   std::int64_t first = stamps[0].started_us, last = stamps[0].started_us, connected = stamps[0].connected_us,
                slowest = stamps[0].loaded_us - stamps[0].started_us;
+  s.redialled = stamps[0].redialled;
   for (int r = 1; r < s.world; ++r) {
     const auto& t = stamps[r];
+    s.redialled += t.redialled;
     first = std::min(first, t.started_us);
     if (t.started_us > last) last = t.started_us, s.last_started = r;
     if (t.connected_us > connected) connected = t.connected_us, s.last_connected = r;
@@ -38,16 +40,17 @@ StartupSummary summarize_startup(const std::vector<StartupStamps>& stamps, std::
 std::string format_startup(const StartupSummary& s) {
   return fmt::format(
       "# Start-up: {} ranks started within {:.3f} s (last: rank {}); cluster file parsed in at most {:.3f} s "
-      "(rank {}); every rank connected at {:.3f} s (last: rank {}); rank lines gathered at {:.3f} s",
+      "(rank {}); every rank connected at {:.3f} s (last: rank {}; {} dials made again); rank lines gathered at "
+      "{:.3f} s",
       s.world, s.start_spread_s, s.last_started, s.slowest_load_s, s.slowest_loader, s.connected_s, s.last_connected,
-      s.gathered_s);
+      s.redialled, s.gathered_s);
 }
 
 nlohmann::json startup_json(const StartupSummary& s) {
   return {{"start_spread_s", s.start_spread_s}, {"last_started", s.last_started},
           {"slowest_load_s", s.slowest_load_s}, {"slowest_loader", s.slowest_loader},
           {"connected_s", s.connected_s},       {"last_connected", s.last_connected},
-          {"gathered_s", s.gathered_s}};
+          {"gathered_s", s.gathered_s},         {"redialled", s.redialled}};
 }
 
 }  // namespace scalelab::agent

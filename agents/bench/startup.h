@@ -18,6 +18,7 @@ struct StartupStamps {
   std::int64_t started_us = 0;    // main() entered
   std::int64_t loaded_us = 0;     // cluster file parsed
   std::int64_t connected_us = 0;  // every peer connected
+  std::int64_t redialled = 0;     // dials made again while connecting (a peer not listening yet)
 };
 
 struct StartupSummary {
@@ -29,6 +30,7 @@ struct StartupSummary {
   double connected_s = 0;  // after the first start, when the last rank had all its peers
   int last_connected = 0;
   double gathered_s = 0;  // after the first start, when rank 0 had every rank's line
+  std::int64_t redialled = 0;  // over every rank
 };
 
 // `stamps` holds every rank's, by rank; `gathered_us` is rank 0's moment the gather completed.

@@ -44,15 +44,17 @@ void send_to(Comm& c, int peer, const void* buf, std::size_t bytes);
 void recv_from(Comm& c, int peer, void* buf, std::size_t bytes);
 
 // Small world-wide helpers. all_gather_bytes is a ring all-gather: n(n-1) messages, for when every
-// rank needs every value; the others pass one value along the ring (ring_combine): 2(n-1).
+// rank needs every value; the others run over the hierarchy's tree (collectives/tree.h).
 std::vector<std::byte> all_gather_bytes(Comm& c, const void* mine, std::size_t bytes);
+// Every rank's `bytes` to rank 0, by rank (n·bytes there; empty on the other ranks).
+std::vector<std::byte> gather_to_root(Comm& c, const void* mine, std::size_t bytes);
 // Combine one value per rank (`combine(acc, other)` folds another rank's into acc; it must be
-// commutative and associative) and give every rank the result, in 2(n-1) ring messages.
-std::vector<std::byte> ring_combine(Comm& c, const void* mine, std::size_t bytes,
+// commutative and associative) and give every rank the result: up the tree and back down.
+std::vector<std::byte> tree_combine(Comm& c, const void* mine, std::size_t bytes,
                                     const std::function<void(std::byte* acc, const std::byte* other)>& combine);
 void barrier(Comm& c);
 double max_across(Comm& c, double v);
-// Element-wise maximum over all ranks, in one ring_combine; every rank passes as many values.
+// Element-wise maximum over all ranks, in one tree_combine; every rank passes as many values.
 std::vector<double> max_across(Comm& c, const std::vector<double>& v);
 int64_t sum_across(Comm& c, int64_t v);
 

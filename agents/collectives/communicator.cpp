@@ -55,6 +55,12 @@ void Comm::close() noexcept {
     if (t) t->close();
 }
 
+int Comm::redialled() const {
+  int n = 0;
+  for (const auto& t : owned_) n += t->redialled();
+  return n;
+}
+
 std::string Comm::transport_name(int peer) const {
   return (peer >= 0 && peer < size_ && via_[peer]) ? via_[peer]->name() : std::string("none");
 }

@@ -51,6 +51,7 @@ class Comm {
   const CommOptions& options() const { return opts_; }
   const PeerRoute& route(int peer) const { return routes_.at(peer); }
   std::string transport_name(int peer) const;
+  int redialled() const;  // over every transport: dials made again while connecting
 
   Request isend(int peer, const void* buf, std::size_t len);
   Request irecv(int peer, void* buf, std::size_t len);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "collectives/tree.h"
+
 namespace scalelab::agent {
 
 std::optional<TransportKind> parse_transport_kind(std::string_view s) {
@@ -75,10 +77,13 @@ std::vector<int> peers_needed(const std::vector<int>& domains, int rank, bool al
   if (alltoall) {
     for (int p = 0; p < n; ++p) peers.insert(p);
   } else {
-    // Every collective here, the header gather and the loop's stop flag run as rings/chains
-    // in rank order.
+    // The collectives run as rings in rank order; barriers, maxima, sums and the header's gather
+    // over the hierarchy's tree.
     peers.insert((rank + 1) % n);
     peers.insert((rank + n - 1) % n);
+    const TreeLinks tree = hierarchy_tree(domains, rank);
+    if (tree.parent >= 0) peers.insert(tree.parent);
+    peers.insert(tree.children.begin(), tree.children.end());
     if (resolve_algo(domains, algo) == Algo::hier) {
       std::map<int, std::vector<int>> members;
       for (int r = 0; r < n; ++r) members[domains[r]].push_back(r);

@@ -85,6 +85,7 @@ int run_rank(Shared& s, int rank) {
     plan = plan_transports(s.cluster, rank, s.requested);
     auto o = s.copts;
     o.peers = peers_needed(s.cluster, rank, false, Algo::ring);
+    o.tcp.listen_fd = inherited_listen_fd();  // the world's port; each group listens on its own
     world = connect_comm(s.cluster, rank, plan, o);
   }
   struct sigaction sa{};

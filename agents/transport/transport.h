@@ -66,6 +66,8 @@ class Transport {
   virtual Request isend(int peer, const void* buf, std::size_t len) = 0;
   virtual Request irecv(int peer, void* buf, std::size_t len) = 0;
   virtual void progress(Millis max_block) = 0;
+  // Dials that had to be made again because the peer was not listening yet (refused or reset).
+  virtual int redialled() const { return 0; }
   // Orderly close: pending operations are abandoned. Idempotent.
   virtual void close() noexcept = 0;
 };

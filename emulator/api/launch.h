@@ -24,4 +24,8 @@ OpenCluster open_cluster(const std::string& name, const std::string& hint = "");
 // A rank's command line, given its environment (RANK, WORLD_SIZE, MASTER_ADDR, …).
 using RankArgv = std::function<std::vector<std::string>(const std::map<std::string, std::string>& env)>;
 
+// True for scalelab's agents, which listen on the cluster's base_port + rank: the launcher makes
+// those ports before the first rank starts (process/listening_port.h).
+bool listens_on_rank_port(const std::vector<std::string>& argv);
+
 }  // namespace scalelab::api

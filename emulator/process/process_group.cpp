@@ -48,12 +48,15 @@ std::string self_executable() {
 
 namespace {
 
-// Runs in the forked child after the output redirection: enters the node's namespace, or ends
-// the child with 127 and one line on its stderr — never execs the command in the wrong namespace.
+// Runs in the forked child after the output redirection: keeps the one descriptor meant for this
+// member across exec, enters the node's namespace, or ends the child with 127 and one line on its
+// stderr — never execs the command in the wrong namespace.
 struct EnterNamespaceInChild : bp::extend::handler {
   const NamespaceEntry* entry = nullptr;
+  int keep_fd = -1;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
+    if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
     if (!entry) return;
     if (const char* step = entry->enter()) {
       entry->report_failure(step, errno);
@@ -249,6 +252,7 @@ void ProcessGroup::launch(const LaunchSpec& spec) {
   if (!spec.netns.empty()) entry.emplace(spec.netns, spec.identity);
   EnterNamespaceInChild enter;
   enter.entry = entry ? &*entry : nullptr;
+  enter.keep_fd = spec.keep_fd;
   try {
     member->child = bp::child(exe, bp::args(args), child_env, bp::std_in < bp::null,
                               (bp::std_out & bp::std_err) > member->output, enter);

@@ -25,6 +25,7 @@ struct LaunchSpec {
   std::vector<std::string> argv;             // argv[0] is looked up in PATH
   std::map<std::string, std::string> env;    // added to the inherited environment
   NodeIdentity identity;                     // hostname and /etc/hosts inside the namespace (with netns only)
+  int keep_fd = -1;                          // a descriptor of ours the process keeps (its own listening port)
 };
 
 struct MemberResult {

@@ -39,6 +39,8 @@ TEST(Bench, ReportsStartupAndEachStageAgainstTheModel) {
   EXPECT_GE(st.at("gathered_s").get<double>(), st.at("connected_s").get<double>());
   EXPECT_GE(st.at("connected_s").get<double>(), st.at("start_spread_s").get<double>());
   EXPECT_LT(st.at("last_started").get<int>(), 4);
+  // The launcher made every agent's port before the first agent started: no dial was refused.
+  EXPECT_EQ(st.at("redialled").get<int>(), 0) << st;
   const auto& stages = j.at("rows").at(0).at("stages");
   ASSERT_EQ(stages.size(), 3u);
   EXPECT_EQ(stages[1].at("name"), "rail all-reduce");

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -139,4 +141,30 @@ TEST(ProcessGroup, TakesTheHardOpenFileLimitForAThousandMembers) {
   rlimit now{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(now.rlim_cur, l.rlim_max);
+}
+
+TEST(ProcessGroup, AMemberKeepsOnlyTheDescriptorMeantForIt) {
+  // Two close-on-exec descriptors of ours: the first member keeps its own across exec, the second
+  // member gets neither (a rank must never hold another rank's listening port).
+  int a[2], b[2];
+  ASSERT_EQ(::pipe2(a, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(b, O_CLOEXEC), 0);
+  Collected out;
+  ProcessGroup group("", [&](std::size_t, const std::string& label, const std::string& line) {
+    std::lock_guard l(out.m);
+    out.lines.push_back(label + ":" + line);
+  });
+  const std::string probe = "for f in " + std::to_string(a[0]) + " " + std::to_string(b[0]) +
+                            "; do if [ -e /proc/self/fd/$f ]; then echo has $f; else echo lacks $f; fi; done";
+  LaunchSpec keeps{"keeps", "", {"sh", "-c", probe}, {}};
+  keeps.keep_fd = a[0];
+  group.launch(keeps);
+  group.launch({"other", "", {"sh", "-c", probe}, {}});
+  EXPECT_TRUE(group.wait(std::nullopt, true).all_succeeded());
+  std::sort(out.lines.begin(), out.lines.end());
+  const std::string fa = std::to_string(a[0]), fb = std::to_string(b[0]);
+  EXPECT_EQ(out.lines, (std::vector<std::string>{"keeps:has " + fa, "keeps:lacks " + fb, "other:lacks " + fa,
+                                                  "other:lacks " + fb}));
+  EXPECT_EQ(::fcntl(a[0], F_GETFD), FD_CLOEXEC) << "the launcher's own copy stays close-on-exec";
+  for (int fd : {a[0], a[1], b[0], b[1]}) ::close(fd);
 }

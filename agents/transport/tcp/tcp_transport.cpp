@@ -11,11 +11,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "transport/tcp/tcp_connect.h"
 
 namespace scalelab::agent {
 
@@ -26,55 +30,64 @@ constexpr std::size_t kStagingRead = 1 << 20;
 
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-void tune(int fd, int bufbytes) {
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (bufbytes > 0) {
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufbytes, sizeof bufbytes);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufbytes, sizeof bufbytes);
-  }
-}
-
 bool parse_ipv4(const std::string& s, in_addr& out) { return ::inet_pton(AF_INET, s.c_str(), &out) == 1; }
 
-// Write/read exactly n bytes on a non-blocking fd before the deadline; returns errno-like code or ETIMEDOUT.
-int io_exact(int fd, void* buf, std::size_t n, bool write, Deadline dl) {
-  auto* p = static_cast<std::byte*>(buf);
-  std::size_t done = 0;
-  while (done < n) {
-    ssize_t r = write ? ::send(fd, p + done, n - done, MSG_NOSIGNAL) : ::recv(fd, p + done, n - done, 0);
-    if (r > 0) {
-      done += static_cast<std::size_t>(r);
-      continue;
-    }
-    if (r == 0) return ECONNRESET;  // EOF during handshake
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return errno;
-    pollfd pfd{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
-    if (dl.expired()) return ETIMEDOUT;
-    ::poll(&pfd, 1, dl.poll_ms(100));
-  }
-  return 0;
+// The port a socket is bound to, or -1 when it is not a listening TCP socket.
+int listening_port(int fd) {
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) return -1;
+  sockaddr_in a{};
+  len = sizeof a;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || a.sin_family != AF_INET) return -1;
+  return ntohs(a.sin_port);
+}
+
+// Accepted sockets inherit the listener's buffer sizes from the SYN on: set there, the window can
+// scale to them.
+void set_buffers(int listen_fd, int bytes) {
+  if (bytes <= 0) return;
+  ::setsockopt(listen_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  ::setsockopt(listen_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
 }
 
 }  // namespace
+
+int inherited_listen_fd() {
+  const char* v = std::getenv("SCALELAB_TCP_LISTEN_FD");
+  if (!v || !*v) return -1;
+  char* end = nullptr;
+  const long fd = std::strtol(v, &end, 10);
+  if (*end != '\0' || fd < 0 || fd > 1 << 20)
+    throw std::runtime_error(fmt::format("SCALELAB_TCP_LISTEN_FD={} is not a descriptor number", v));
+  return static_cast<int>(fd);
+}
 
 TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
     : rank_(rank), world_(world_size), opts_(std::move(opts)), chans_(world_size) {
   if (world_ <= 1) return;
   PeerRoute self{rank_, -1, Tier::scale_out, "*", opts_.listen_address, "", 0};
+  const int port = opts_.base_port + rank_;
+  if (opts_.listen_fd >= 0) {
+    if (listening_port(opts_.listen_fd) != port)
+      throw CollectiveError(self, "tcp",
+                            fmt::format("the socket handed over as descriptor {} is not listening on port {} "
+                                        "(base port {} + rank {})",
+                                        opts_.listen_fd, port, opts_.base_port, rank_));
+    listen_fd_ = opts_.listen_fd;
+    ::fcntl(listen_fd_, F_SETFD, FD_CLOEXEC);  // no process this rank starts gets the port
+    set_buffers(listen_fd_, opts_.socket_buffer_bytes);
+    set_nonblocking(listen_fd_);
+    return;
+  }
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw CollectiveError(self, "tcp", "socket(): " + errno_cause(errno));
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  // Accepted sockets inherit the buffer sizes; setting them on the listener lets the window scale.
-  if (opts_.socket_buffer_bytes > 0) {
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_RCVBUF, &opts_.socket_buffer_bytes, sizeof(int));
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_SNDBUF, &opts_.socket_buffer_bytes, sizeof(int));
-  }
+  set_buffers(listen_fd_, opts_.socket_buffer_bytes);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(opts_.base_port + rank_));
+  a.sin_port = htons(static_cast<uint16_t>(port));
   if (!parse_ipv4(opts_.listen_address, a.sin_addr)) {
     ::close(listen_fd_);
     throw CollectiveError(self, "tcp", "bad listen address " + opts_.listen_address);
@@ -84,7 +97,7 @@ TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
     ::close(listen_fd_);
     listen_fd_ = -1;
     throw CollectiveError(self, "tcp",
-                          fmt::format("cannot listen on {}:{}: {}", opts_.listen_address, opts_.base_port + rank_,
+                          fmt::format("cannot listen on {}:{}: {}", opts_.listen_address, port,
                                       errno_cause(e)));
   }
   set_nonblocking(listen_fd_);
@@ -93,172 +106,16 @@ TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
 TcpTransport::~TcpTransport() { close(); }
 
 void TcpTransport::connect(const std::vector<PeerRoute>& peers, Deadline deadline) {
-  std::map<int, const PeerRoute*> expected;  // higher ranks that connect to us
-  // 1. Connect to every lower-ranked peer, retrying until the deadline.
-  for (const auto& r : peers) {
-    if (r.peer > rank_) {
-      expected[r.peer] = &r;
-      continue;
-    }
-    in_addr dst{};
-    if (!parse_ipv4(r.peer_address, dst)) throw CollectiveError(r, name(), "bad peer address '" + r.peer_address + "'");
-    int last_err = 0;
-    int fd = -1;
-    // Back off while the peer is not listening yet: at 1024 ranks, fixed 50 ms retries from every
-    // rank are 20 k refused connects a second through the fabric, slowing the very ranks awaited.
-    int retry_ms = 10;
-    while (true) {
-      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd < 0) throw CollectiveError(r, name(), "socket(): " + errno_cause(errno));
-      tune(fd, opts_.socket_buffer_bytes);
-      set_nonblocking(fd);
-      int rc = 0;
-      in_addr src{};
-      if (opts_.bind_source && parse_ipv4(r.local_address, src)) {
-        sockaddr_in la{};
-        la.sin_family = AF_INET;
-        la.sin_addr = src;
-        rc = ::bind(fd, reinterpret_cast<sockaddr*>(&la), sizeof la);
-      }
-      if (rc == 0) {
-        sockaddr_in pa{};
-        pa.sin_family = AF_INET;
-        pa.sin_addr = dst;
-        pa.sin_port = htons(r.peer_port);
-        rc = ::connect(fd, reinterpret_cast<sockaddr*>(&pa), sizeof pa);
-        if (rc != 0 && errno == EINPROGRESS) {
-          pollfd pfd{fd, POLLOUT, 0};
-          int pr = ::poll(&pfd, 1, deadline.poll_ms());
-          if (pr == 1) {
-            int soerr = 0;
-            socklen_t sl = sizeof soerr;
-            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-            rc = soerr == 0 ? 0 : -1;
-            errno = soerr;
-          } else {
-            rc = -1;
-            errno = ETIMEDOUT;
-          }
-        }
-      }
-      if (rc == 0) {
-        auto h = wire::encode_hello(opts_.cluster, rank_, world_);
-        rc = io_exact(fd, h.data(), h.size(), true, deadline);
-        if (rc == 0) break;
-        errno = rc;
-        rc = -1;
-      }
-      last_err = errno;
-      ::close(fd);
-      fd = -1;
-      if (deadline.expired()) break;
-      std::this_thread::sleep_for(Millis(std::min(retry_ms, deadline.poll_ms())));
-      retry_ms = std::min(retry_ms * 2, 500);
-      if (deadline.expired()) break;
-    }
-    if (fd < 0)
-      throw CollectiveError(r, name(),
-                            fmt::format("timeout after {} ms connecting to rank {} at {}:{} (last error: {})",
-                                        deadline.budget().count(), r.peer, r.peer_address, r.peer_port,
-                                        last_err ? errno_cause(last_err) : "none"));
+  TcpConnections made = connect_tcp_peers(listen_fd_, rank_, world_, peers, opts_, deadline);
+  redialled_ = made.redialled;
+  for (auto& [peer, sockets] : made.peers) {
     auto c = std::make_unique<Chan>();
-    c->fd = fd;
-    c->route = r;
-    chans_[r.peer] = std::move(c);
+    c->send_fd = sockets.send_fd;
+    c->recv_fd = sockets.recv_fd;
+    for (const auto& r : peers)
+      if (r.peer == peer) c->route = r;
+    chans_[peer] = std::move(c);
   }
-  // 2. Accept the higher-ranked peers; identify them by their hello, and end this rank with a named
-  //    error on a connection that is not one of them (transport/tcp/wire.h says what a hello must be).
-  struct Pending {
-    int fd;
-    std::array<std::byte, wire::kHelloSize> h;
-    std::size_t got;
-    sockaddr_in src;
-  };
-  std::vector<Pending> pending;
-  std::string last_dropped;  // a connection that closed before its hello was complete
-  auto close_pending = [&] {
-    for (auto& p : pending) ::close(p.fd);
-    pending.clear();
-  };
-  while (!expected.empty()) {
-    if (deadline.expired()) {
-      for (auto& p : pending)  // a connection still owing its hello says more than a bare timeout
-        last_dropped = fmt::format("a connection sent {} of the hello's {} bytes and then nothing", p.got,
-                                   wire::kHelloSize);
-      close_pending();
-      const PeerRoute& r = *expected.begin()->second;
-      throw CollectiveError(r, name(),
-                            fmt::format("timeout after {} ms waiting for rank {} to connect to port {}{}",
-                                        deadline.budget().count(), r.peer, opts_.base_port + rank_,
-                                        last_dropped.empty() ? "" : " (" + last_dropped + ")"));
-    }
-    std::vector<pollfd> pfds;
-    pfds.push_back({listen_fd_, POLLIN, 0});
-    for (auto& p : pending) pfds.push_back({p.fd, POLLIN, 0});
-    ::poll(pfds.data(), pfds.size(), deadline.poll_ms(200));
-    if (pfds[0].revents & POLLIN) {
-      while (true) {
-        sockaddr_in src{};
-        socklen_t sl = sizeof src;
-        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&src), &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) break;
-        tune(fd, opts_.socket_buffer_bytes);
-        pending.push_back({fd, {}, 0, src});
-      }
-    }
-    for (std::size_t i = 0; i < pending.size();) {
-      auto& p = pending[i];
-      char ip[INET_ADDRSTRLEN] = "?";
-      ::inet_ntop(AF_INET, &p.src.sin_addr, ip, sizeof ip);
-      const std::string from = fmt::format("{}:{}", ip, ntohs(p.src.sin_port));
-      ssize_t n = ::recv(p.fd, p.h.data() + p.got, p.h.size() - p.got, 0);
-      if (n > 0) p.got += static_cast<std::size_t>(n);
-      const bool dead = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-      if (dead) {
-        last_dropped = fmt::format("a connection from {} closed after {} of the hello's {} bytes", from, p.got,
-                                   wire::kHelloSize);
-        ::close(p.fd);
-        pending.erase(pending.begin() + static_cast<long>(i));
-        continue;
-      }
-      if (p.got == p.h.size()) {
-        std::string rejected;
-        int claimed = -1;
-        try {
-          claimed = static_cast<int>(wire::check_hello(p.h.data(), opts_.cluster, rank_, world_).rank);
-          auto it = expected.find(claimed);
-          if (it == expected.end())
-            rejected = fmt::format("claims rank {}, which is already connected (or not a peer of this rank)", claimed);
-          else if (it->second->peer_address != ip)
-            rejected = fmt::format("claims rank {}, whose address in the cluster's plan is {}: a connection from "
-                                   "outside the plan",
-                                   claimed, it->second->peer_address);
-          else {
-            auto c = std::make_unique<Chan>();
-            c->fd = p.fd;
-            c->route = *it->second;
-            chans_[claimed] = std::move(c);
-            expected.erase(it);
-          }
-        } catch (const wire::WireError& e) {
-          rejected = e.what();
-          claimed = -1;
-        }
-        if (!rejected.empty()) {
-          close_pending();
-          PeerRoute r = *expected.begin()->second;  // the tier and interface connections arrive on
-          r.peer = claimed;
-          r.peer_address = ip;
-          r.peer_port = ntohs(p.src.sin_port);
-          throw CollectiveError(r, name(), fmt::format("rejected a connection from {}: {}", from, rejected));
-        }
-        pending.erase(pending.begin() + static_cast<long>(i));
-        continue;
-      }
-      ++i;
-    }
-  }
-  for (auto& p : pending) ::close(p.fd);
 }
 
 Request TcpTransport::isend(int peer, const void* buf, std::size_t len) {
@@ -292,19 +149,19 @@ bool TcpTransport::drain_staging(Chan& c) {
 
 bool TcpTransport::read_chan(Chan& c) {
   bool moved = drain_staging(c);
-  if (c.fd < 0 || c.eof || c.err || !c.wire_err.empty()) return moved;
+  if (c.recv_fd < 0 || c.eof || c.recv_err || !c.wire_err.empty()) return moved;
   std::size_t budget = kMaxIoPerPass;
   while (budget > 0) {
     ssize_t n;
     try {
       if (!c.recvs.empty() && c.reader.in_header()) {
-        n = ::recv(c.fd, c.reader.header_space(), c.reader.header_missing(), 0);
+        n = ::recv(c.recv_fd, c.reader.header_space(), c.reader.header_missing(), 0);
         if (n > 0) c.reader.header_bytes(static_cast<std::size_t>(n));
       } else if (!c.recvs.empty()) {  // payload straight into the posted buffer
         auto& op = *c.recvs.front();
         const std::size_t want = static_cast<std::size_t>(
             std::min<uint64_t>(std::min(op.len - op.done, budget), c.reader.payload_left()));
-        n = ::recv(c.fd, op.buf + op.done, want, 0);
+        n = ::recv(c.recv_fd, op.buf + op.done, want, 0);
         if (n > 0) {
           c.reader.payload_bytes(static_cast<std::size_t>(n));
           op.done += static_cast<std::size_t>(n);
@@ -315,7 +172,7 @@ bool TcpTransport::read_chan(Chan& c) {
         }
       } else {  // nothing posted: stage eagerly so the sender never stalls on us
         if (!rbuf_) rbuf_ = std::make_unique<std::byte[]>(kStagingRead);
-        n = ::recv(c.fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
+        n = ::recv(c.recv_fd, rbuf_.get(), std::min(kStagingRead, budget), 0);
         if (n > 0) c.reader.feed(rbuf_.get(), static_cast<std::size_t>(n), c.staging);
         if (const std::size_t ahead = c.staging.size() - c.staging_head; ahead > opts_.max_staged_bytes) {
           c.wire_err = fmt::format("sent {} bytes ahead of this rank's posted receives, more than the {} a peer may: a runaway or "
@@ -338,14 +195,14 @@ bool TcpTransport::read_chan(Chan& c) {
       break;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) c.err = errno;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) c.recv_err = errno;
     break;
   }
   return moved;
 }
 
 bool TcpTransport::write_chan(Chan& c) {
-  if (c.fd < 0 || c.err) return false;
+  if (c.send_fd < 0 || c.send_err) return false;
   bool moved = false;
   std::size_t budget = kMaxIoPerPass;
   while (!c.sends.empty() && budget > 0) {
@@ -362,7 +219,7 @@ bool TcpTransport::write_chan(Chan& c) {
     msghdr m{};
     m.msg_iov = iov;
     m.msg_iovlen = static_cast<std::size_t>(niov);
-    ssize_t n = ::sendmsg(c.fd, &m, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(c.send_fd, &m, MSG_NOSIGNAL);
     if (n > 0) {
       moved = true;
       std::size_t k = static_cast<std::size_t>(n);
@@ -380,7 +237,7 @@ bool TcpTransport::write_chan(Chan& c) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) c.err = errno;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) c.send_err = errno;
     break;
   }
   return moved;
@@ -393,8 +250,10 @@ void TcpTransport::check_failures() {
     if (!cp) continue;
     Chan& c = *cp;
     if (!c.wire_err.empty()) fail(c, fmt::format("rank {} {}", c.route.peer, c.wire_err));
-    if (c.err && (!c.sends.empty() || !c.recvs.empty()))
-      fail(c, fmt::format("{} on connection to rank {}", errno_cause(c.err), c.route.peer));
+    if (c.send_err && !c.sends.empty())
+      fail(c, fmt::format("{} on the connection sending to rank {}", errno_cause(c.send_err), c.route.peer));
+    if (c.recv_err && !c.recvs.empty())
+      fail(c, fmt::format("{} on the connection receiving from rank {}", errno_cause(c.recv_err), c.route.peer));
     if (c.eof && !c.recvs.empty()) {
       const std::string where = c.reader.position();
       fail(c, fmt::format("peer rank {} closed the connection (EOF) with {} bytes still expected{}", c.route.peer,
@@ -422,11 +281,9 @@ void TcpTransport::progress(Millis max_block) {
   check_failures();
   std::vector<pollfd> pfds;
   for (auto& c : chans_) {
-    if (!c || c->fd < 0 || c->err) continue;
-    short ev = 0;
-    if (!c->eof) ev |= POLLIN;
-    if (!c->sends.empty()) ev |= POLLOUT;
-    if (ev) pfds.push_back({c->fd, ev, 0});
+    if (!c) continue;
+    if (c->recv_fd >= 0 && !c->eof && !c->recv_err) pfds.push_back({c->recv_fd, POLLIN, 0});
+    if (c->send_fd >= 0 && !c->send_err && !c->sends.empty()) pfds.push_back({c->send_fd, POLLOUT, 0});
   }
   if (pfds.empty()) {
     if (max_block.count() > 0) std::this_thread::sleep_for(std::min(max_block, Millis(10)));
@@ -439,10 +296,9 @@ void TcpTransport::progress(Millis max_block) {
 
 void TcpTransport::close() noexcept {
   for (auto& c : chans_) {
-    if (c && c->fd >= 0) {
-      ::close(c->fd);
-      c->fd = -1;
-    }
+    if (!c) continue;
+    for (int* fd : {&c->send_fd, &c->recv_fd})
+      if (*fd >= 0) ::close(std::exchange(*fd, -1));
   }
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);

@@ -1,9 +1,8 @@
-// TCP transport: one connection per peer pair, TCP_NODELAY, large socket buffers, poll()-driven.
-// Rank r listens on listen_address:base_port+r; the higher rank of a pair connects to the lower one
-// (retrying until the deadline) and introduces itself with a hello {magic, version, rank, world, cluster};
-// every send then travels as frames (transport/tcp/wire.h). A connection whose hello is wrong (garbage,
-// another cluster, another world, a rank already connected, a source address the plan does not give
-// that rank) and a peer whose frames are wrong end this rank with a CollectiveError naming it.
+// TCP transport: two connections per peer, one per direction (transport/tcp/tcp_connect.h: the
+// dialled one carries this rank's sends, the accepted one the peer's), TCP_NODELAY, large socket
+// buffers, poll()-driven. Rank r listens on listen_address:base_port+r, or on the socket the launcher
+// made for it. Every send travels as frames (transport/tcp/wire.h); a peer whose hello or frames are
+// wrong ends this rank with a CollectiveError naming it.
 #pragma once
 
 #include <cstdint>
@@ -13,26 +12,15 @@
 #include <vector>
 
 #include "transport/transport.h"
+#include "transport/tcp/tcp_options.h"
 #include "transport/tcp/wire.h"
 
 namespace scalelab::agent {
 
-struct TcpOptions {
-  uint16_t base_port = 29500;
-  std::string listen_address = "0.0.0.0";
-  int socket_buffer_bytes = 4 << 20;
-  bool bind_source = true;  // bind outgoing connections to the route's local address (pins the interface)
-  std::string cluster;      // the cluster's name, carried in the hello (connect_comm sets it)
-  // Bytes a peer may send ahead of this rank's posted receives; past it the peer is a runaway
-  // or hostile sender and the rank ends naming it, instead of buffering until memory runs out.
-  // A collective's step never has more than a message in flight, and a message is below 1 GiB.
-  std::size_t max_staged_bytes = std::size_t{1} << 31;
-};
-
 class TcpTransport final : public Transport {
  public:
-  // Starts listening at once (so peers can connect while this rank is still connecting to others).
-  // Throws CollectiveError (peer -1) if the port cannot be bound.
+  // Starts listening at once (so peers can connect while this rank is still connecting to others),
+  // or takes over opts.listen_fd. Throws CollectiveError (peer -1) if the port cannot be bound.
   TcpTransport(int rank, int world_size, TcpOptions opts);
   ~TcpTransport() override;
   std::string name() const override { return "tcp"; }
@@ -41,16 +29,19 @@ class TcpTransport final : public Transport {
   Request irecv(int peer, void* buf, std::size_t len) override;
   void progress(Millis max_block) override;
   void close() noexcept override;
+  int redialled() const override { return redialled_; }
 
  private:
   struct Chan {
-    int fd = -1;
+    int send_fd = -1;  // this rank's frames to the peer
+    int recv_fd = -1;  // the peer's frames to this rank
     PeerRoute route;
     std::deque<std::shared_ptr<OpState>> sends, recvs;
     std::vector<std::byte> staging;  // bytes that arrived before a receive was posted
     std::size_t staging_head = 0;
-    bool eof = false;
-    int err = 0;
+    bool eof = false;   // on recv_fd
+    int recv_err = 0;
+    int send_err = 0;
     wire::FrameReader reader;  // frames arriving
     std::string wire_err;      // what the peer sent that breaks the protocol (fatal)
     std::array<std::byte, wire::kFrameHeaderSize> out_hdr{};  // the header of the frame being sent
@@ -67,6 +58,7 @@ class TcpTransport final : public Transport {
   int rank_, world_;
   TcpOptions opts_;
   int listen_fd_ = -1;
+  int redialled_ = 0;
   std::vector<std::unique_ptr<Chan>> chans_;  // indexed by peer; null when not connected
   std::unique_ptr<std::byte[]> rbuf_;          // read buffer for eager staging (not zero-filled)
 };

@@ -81,8 +81,8 @@ Hello check_hello(const std::byte* b, const std::string& cluster, int self, int 
                                 printable(cluster)));
   if (h.world != static_cast<uint32_t>(world))
     throw WireError(fmt::format("says the world has {} ranks; this cluster has {}", h.world, world));
-  if (h.rank >= static_cast<uint32_t>(world) || static_cast<int>(h.rank) <= self)
-    throw WireError(fmt::format("claims rank {}, but only ranks {}..{} connect to rank {}", h.rank, self + 1,
+  if (h.rank >= static_cast<uint32_t>(world) || static_cast<int>(h.rank) == self)
+    throw WireError(fmt::format("claims rank {}, but only the other ranks of 0..{} connect to rank {}", h.rank,
                                 world - 1, self));
   return h;
 }

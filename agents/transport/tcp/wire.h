@@ -1,7 +1,7 @@
 // The TCP transport's wire protocol, as pure functions over bytes (no sockets), so the transport and
 // the fuzzer (fuzz/wire_fuzz.cpp) run the same checks on what a peer sends.
 //
-//  * hello (kHelloSize bytes, once, from the connecting — higher — rank):
+//  * hello (kHelloSize bytes, once, from the dialling rank; each rank dials every peer it sends to):
 //      u32 magic "SLAB" | u16 version | u16 0 | u32 rank | u32 world | u64 FNV-1a of the cluster name |
 //      32 bytes: the cluster name, zero-padded (cut at 32; the hash covers all of it)
 //  * then, both ways, frames: u32 magic "SLFR" | u32 0 | u64 payload length (1..kMaxFramePayload) |
@@ -21,7 +21,7 @@
 namespace scalelab::agent::wire {
 
 inline constexpr uint32_t kHelloMagic = 0x534c4142;  // "SLAB"
-inline constexpr uint16_t kVersion = 2;
+inline constexpr uint16_t kVersion = 3;  // 3: a connection per direction
 inline constexpr std::size_t kHelloSize = 56;
 inline constexpr std::size_t kClusterNameBytes = 32;
 inline constexpr uint32_t kFrameMagic = 0x534c4652;  // "SLFR"
@@ -43,8 +43,8 @@ struct Hello {
 uint64_t cluster_hash(const std::string& name);
 std::array<std::byte, kHelloSize> encode_hello(const std::string& cluster, int rank, int world);
 // Decodes and checks a hello received by rank `self` of `world` in cluster `cluster`: the magic, the
-// version, the cluster, the world size and that the rank is a higher rank of this world (the higher
-// rank of a pair connects). Throws WireError naming what is wrong.
+// version, the cluster, the world size and that the rank is another rank of this world. Throws
+// WireError naming what is wrong.
 Hello check_hello(const std::byte* bytes, const std::string& cluster, int self, int world);
 
 std::array<std::byte, kFrameHeaderSize> encode_frame_header(uint64_t payload_len);

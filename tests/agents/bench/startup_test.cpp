@@ -8,9 +8,9 @@ TEST(Startup, NamesTheLastAndSlowestRanksRelativeToTheFirstStart) {
   // Rank 2 starts first (t=100 s); rank 1 starts last, parses slowest and connects last.
   const std::int64_t s = 100'000'000;
   const std::vector<StartupStamps> st = {
-      {s + 500'000, s + 510'000, s + 3'000'000},
-      {s + 2'000'000, s + 2'250'000, s + 4'000'000},
-      {s, s + 20'000, s + 3'500'000},
+      {s + 500'000, s + 510'000, s + 3'000'000, 0},
+      {s + 2'000'000, s + 2'250'000, s + 4'000'000, 2},
+      {s, s + 20'000, s + 3'500'000, 1},
   };
   const StartupSummary sum = summarize_startup(st, s + 4'100'000);
   EXPECT_EQ(sum.world, 3);
@@ -21,10 +21,13 @@ TEST(Startup, NamesTheLastAndSlowestRanksRelativeToTheFirstStart) {
   EXPECT_DOUBLE_EQ(sum.connected_s, 4.0);
   EXPECT_EQ(sum.last_connected, 1);
   EXPECT_DOUBLE_EQ(sum.gathered_s, 4.1);
+  EXPECT_EQ(sum.redialled, 3);
   EXPECT_EQ(format_startup(sum),
             "# Start-up: 3 ranks started within 2.000 s (last: rank 1); cluster file parsed in at most 0.250 s "
-            "(rank 1); every rank connected at 4.000 s (last: rank 1); rank lines gathered at 4.100 s");
+            "(rank 1); every rank connected at 4.000 s (last: rank 1; 3 dials made again); rank lines gathered at "
+            "4.100 s");
   EXPECT_EQ(startup_json(sum)["last_connected"], 1);
+  EXPECT_EQ(startup_json(sum)["redialled"], 3);
 }
 
 TEST(Startup, OneRankAndNoRanks) {

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,20 +87,59 @@ struct Run {
   long rss_growth_kib = 0;
 };
 
-// Ranks 0 and 1 run an all_reduce in a world of 3 on cluster "loop"; `peer(base_port)` plays rank 2.
-Run run_with_fake_rank2(const std::function<void(int base)>& peer, const ConnectOptions& options = opts(kConnectMs, kStepMs)) {
+// Rank 2's listening side: accepts the connections ranks 0 and 1 dial to send to it (one per
+// direction) and reads and drops what arrives, until the ranks are done.
+void accept_and_drain(int listen_fd) {
+  std::vector<int> fds;
+  std::vector<char> sink(1 << 16);
+  while (!g_ranks_done) {
+    std::vector<pollfd> pfds{{listen_fd, POLLIN, 0}};
+    for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
+    ::poll(pfds.data(), pfds.size(), 10);
+    if (pfds[0].revents & POLLIN) {
+      const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0) fds.push_back(fd);
+    }
+    for (int fd : fds) [[maybe_unused]] auto n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
+  }
+  for (int fd : fds) ::close(fd);
+}
+
+int listen_on(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+    throw std::runtime_error("fake rank 2 cannot listen");
+  return fd;
+}
+
+// Ranks 0 and 1 run an all_reduce in a world of 3 on cluster "loop"; `peer(base_port)` plays rank 2's
+// dialling side (what it sends to ranks 0 and 1), while its listening side takes their connections.
+void all_reduce_body(Comm& comm) {
+  std::vector<float> v(1 << 16, 1.0f);
+  all_reduce(comm, v.data(), v.data(), v.size(), DType::float32, Op::sum, Algo::ring);
+}
+
+Run run_with_fake_rank2(const std::function<void(int base)>& peer, const ConnectOptions& options = opts(kConnectMs, kStepMs),
+                        const std::function<void(Comm&)>& body = all_reduce_body) {
   const int base = free_base(3);
   const ClusterInfo c = loopback_cluster(3, base);
   const long rss0 = rss_kib();
   g_ranks_done = false;
+  const int listen_fd = listen_on(base + 2);
+  std::thread listener([&] { accept_and_drain(listen_fd); });
   std::thread fake([&] { peer(base); });
   Run run;
-  run.out = run_tcp(c, options, {2}, [](Comm& comm) {
-    std::vector<float> v(1 << 16, 1.0f);
-    all_reduce(comm, v.data(), v.data(), v.size(), DType::float32, Op::sum, Algo::ring);
-  });
+  run.out = run_tcp(c, options, {2}, body);
   g_ranks_done = true;
   fake.join();
+  listener.join();
+  ::close(listen_fd);
   run.rss_growth_kib = rss_kib() - rss0;
   return run;
 }
@@ -116,7 +156,8 @@ Run one_hello(const std::array<std::byte, wire::kHelloSize>& hello, const char* 
 
 // Rank 2's valid hello to ranks 0 and 1 (so both connect), then `to_rank0` on its connection to rank 0;
 // it keeps both connections open until the ranks are done.
-Run after_valid_hello(const std::function<void(int fd)>& to_rank0, const ConnectOptions& options = opts(kConnectMs, kStepMs)) {
+Run after_valid_hello(const std::function<void(int fd)>& to_rank0, const ConnectOptions& options = opts(kConnectMs, kStepMs),
+                      const std::function<void(Comm&)>& body = all_reduce_body) {
   return run_with_fake_rank2([&](int base) {
     const int fd0 = dial(base + 0), fd1 = dial(base + 1);
     send_all(fd0, wire::encode_hello("loop", 2, 3));
@@ -125,7 +166,7 @@ Run after_valid_hello(const std::function<void(int fd)>& to_rank0, const Connect
     hold();
     ::close(fd0);
     ::close(fd1);
-  }, options);
+  }, options, body);
 }
 
 // Rank 0 ended with a CollectiveError whose cause has `cause`, fast; rank 1 with a named error in time.
@@ -254,6 +295,8 @@ TEST(HostilePeer, AFloodOfValidFramesEndsTheRankNotItsMemory) {
   // 2 GiB by default), then a named error rather than memory growing with the flood.
   auto o = opts(kConnectMs, kStepMs);
   o.tcp.max_staged_bytes = 8 << 20;
+  // Rank 0 waits for rank 1 meanwhile, so nothing it posts ever takes the flood's bytes: an
+  // all_reduce would take the first of them as rank 2's data and could end before the bound.
   auto run = after_valid_hello([](int fd) {
     std::vector<char> frame(1 << 20, 'x');
     const auto header = wire::encode_frame_header(frame.size());
@@ -261,7 +304,15 @@ TEST(HostilePeer, AFloodOfValidFramesEndsTheRankNotItsMemory) {
       send_all(fd, header);
       send_all(fd, frame.data(), frame.size());
     }
-  }, o);
+  }, o, [](Comm& comm) {
+    int word = 0;
+    if (comm.rank() == 0) recv_from(comm, 1, &word, sizeof word);
+    if (comm.rank() == 1) {  // and then waits for rank 0's answer, which never comes
+      std::this_thread::sleep_for(Millis(kStepMs / 2));
+      send_to(comm, 0, &word, sizeof word);
+      recv_from(comm, 0, &word, sizeof word);
+    }
+  });
   expect_named(run, "bytes ahead of this rank's posted receives, more than the 8388608 a peer may", 2, 1.5);
   EXPECT_LT(run.rss_growth_kib, 64 << 10) << "the flood was buffered past the bound";
 }

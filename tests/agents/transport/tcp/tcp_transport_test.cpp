@@ -104,3 +104,87 @@ TEST(TcpTransport, PeerThatExitsIsReportedAsConnectionLoss) {
   EXPECT_TRUE(out[0].info.peer == 1 || out[0].info.peer == 2) << out[0].info.cause;
   for (int r : {0, 2}) EXPECT_LT(out[r].seconds, 2.0) << out[r].info.cause;  // long before the 5 s deadline
 }
+
+namespace {
+
+int listening_socket(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+    throw std::runtime_error("cannot listen on " + std::to_string(port));
+  return fd;
+}
+
+// Two ranks where rank 1 starts `late_ms` after rank 0; with `premade`, both ports listen from the
+// start (the launcher's sockets). Returns each rank's redialled() count (-1: failed).
+std::vector<int> late_second_rank(int late_ms, bool premade) {
+  const int base = free_base(2);
+  const ClusterInfo c = loopback_cluster(2, base);
+  std::vector<int> fds(2, -1), redialled(2, -1);
+  if (premade)
+    for (int r = 0; r < 2; ++r) fds[r] = listening_socket(base + r);
+  std::vector<std::thread> ts;
+  for (int r = 0; r < 2; ++r)
+    ts.emplace_back([&, r] {
+      if (r == 1) std::this_thread::sleep_for(Millis(late_ms));
+      auto o = opts(5000, 5000);
+      o.tcp.listen_fd = fds[r];
+      try {
+        auto comm = connect_comm(c, r, plan_transports(c, r, TransportKind::tcp), o);
+        std::vector<float> v(1 << 16, 1.0f);
+        all_reduce(*comm, v.data(), v.data(), v.size(), DType::float32, Op::sum, Algo::ring);
+        if (v.front() == 2.0f && v.back() == 2.0f) redialled[r] = comm->redialled();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "rank " << r << ": " << e.what();
+      }
+    });
+  for (auto& t : ts) t.join();
+  return redialled;
+}
+
+}  // namespace
+
+TEST(TcpTransport, APeerListeningLateIsDialledAgainUntilItListens) {
+  const auto redialled = late_second_rank(300, false);
+  EXPECT_GE(redialled[0], 2) << "rank 0's dials to the absent rank 1 were refused and made again";
+  EXPECT_EQ(redialled[1], 0) << "rank 0 was listening when rank 1 started";
+}
+
+TEST(TcpTransport, PortsThatListenFromTheStartNeedNoDialAgain) {
+  // The launcher's sockets (SCALELAB_TCP_LISTEN_FD): the kernel queues rank 0's dial in rank 1's
+  // backlog until rank 1 starts, so nothing is refused.
+  const auto redialled = late_second_rank(300, true);
+  EXPECT_EQ(redialled, (std::vector<int>{0, 0}));
+}
+
+TEST(TcpTransport, AHandedOverSocketOnTheWrongPortIsRefusedByName) {
+  const int base = free_base(3);
+  const int fd = listening_socket(base + 2);
+  TcpOptions o;
+  o.base_port = static_cast<uint16_t>(base);
+  o.listen_fd = fd;
+  try {
+    TcpTransport t(1, 2, o);
+    ADD_FAILURE() << "took a socket listening on another port";
+  } catch (const CollectiveError& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("is not listening on port {} (base port {} + rank 1)", base + 1, base)),
+              std::string::npos)
+        << e.what();
+  }
+  ::close(fd);
+}
+
+TEST(TcpTransport, InheritedListenFdComesFromTheEnvironment) {
+  ::unsetenv("SCALELAB_TCP_LISTEN_FD");
+  EXPECT_EQ(inherited_listen_fd(), -1);
+  ::setenv("SCALELAB_TCP_LISTEN_FD", "7", 1);
+  EXPECT_EQ(inherited_listen_fd(), 7);
+  ::setenv("SCALELAB_TCP_LISTEN_FD", "seven", 1);
+  EXPECT_THROW(inherited_listen_fd(), std::runtime_error);
+  ::unsetenv("SCALELAB_TCP_LISTEN_FD");
+}

@@ -53,7 +53,9 @@ TEST(Wire, HelloRejections) {
   EXPECT_EQ(hello_error(h, "a", 0, 4), "ok");
   EXPECT_NE(hello_error(h, "b", 0, 4).find("speaks for cluster 'a', not this rank's cluster 'b'"), std::string::npos);
   EXPECT_NE(hello_error(h, "a", 0, 5).find("says the world has 4 ranks; this cluster has 5"), std::string::npos);
-  EXPECT_NE(hello_error(h, "a", 2, 4).find("claims rank 2, but only ranks 3..3 connect to rank 2"), std::string::npos);
+  EXPECT_NE(hello_error(h, "a", 2, 4).find("claims rank 2, but only the other ranks of 0..3 connect to rank 2"),
+            std::string::npos);
+  EXPECT_EQ(hello_error(h, "a", 3, 4), "ok");  // a lower rank dials too: a connection per direction
   EXPECT_NE(hello_error(encode_hello("a", 9, 4), "a", 0, 4).find("claims rank 9"), std::string::npos);
   auto v = h;
   v[4] = std::byte{1};
