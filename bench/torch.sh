@@ -66,16 +66,11 @@ started=$(date +%s.%N)
   { cat "$tmp/torch.log" >&2; echo "bench: torch allreduce_bench failed" >&2; exit 1; }
 torch_s=$(echo "$(date +%s.%N) - $started" | bc -l)
 
-"$python" - "$tmp/torch.log" "$link_GBps" "$torch_s" $(for a in $algos; do echo "$tmp/agents-$a.json"; done) <<'PY'
+PYTHONPATH=$root/bench "$python" - "$tmp/torch.log" "$link_GBps" "$torch_s" $(for a in $algos; do echo "$tmp/agents-$a.json"; done) <<'PY'
 import json, sys
+import torch_rows
 torch_log, link, torch_s, agents_jsons = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
-torch = {}
-for line in open(torch_log):
-    if not line.startswith("[rank 0 gpu0] "):
-        continue
-    f = line.split()[3:]
-    if len(f) == 8 and f[3] == "sum":
-        torch[int(f[0])] = {"busbw": float(f[6]), "wrong": int(f[7])}
+torch = torch_rows.rows(torch_log)
 print(f"torch gloo: whole run incl. import {torch_s:.1f} s; rail {link:.4f} GB/s")
 bad = 0
 for agents_json in agents_jsons:
