@@ -347,7 +347,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--op", a.op, "sum | max | min")->capture_default_str();
   app.add_option("-d,--datatype", a.dtype, "float | half | bfloat16 | int32")->capture_default_str();
   app.add_option("-r,--root", a.root, "broadcast root")->capture_default_str();
-  app.add_option("--algo", a.algo, "all_reduce algorithm: ring | hier | auto")->capture_default_str();
+  app.add_option("--algo", a.algo, "all_reduce algorithm: ring | hier | tree | auto")->capture_default_str();
   app.add_option("--transport", a.transport, "auto | tcp | verbs")->capture_default_str();
   app.add_option("--timeout-ms", a.timeout_ms, "deadline of every blocking step (env SCALELAB_TIMEOUT_MS; 2000)");
   app.add_option("--connect-timeout-ms", a.connect_timeout_ms,

@@ -154,8 +154,10 @@ BenchReport run_benchmark(Comm& c, const BenchConfig& cfg, const std::function<v
   b.recv.assign(need + 64, std::byte{0});
 
   barrier(c);
-  if (!sizes.empty()) {  // warm-up at the largest and the smallest size
-    for (std::size_t s : {sizes.back(), sizes.front()}) {
+  if (!sizes.empty()) {  // warm-up at the largest and the smallest size (once when they are one)
+    std::vector<std::size_t> warm{sizes.back()};
+    if (sizes.front() != sizes.back()) warm.push_back(sizes.front());
+    for (std::size_t s : warm) {
       const Layout l = layout(c, cfg, b, s, false);
       for (int i = 0; i < cfg.warmup; ++i) run_collective(c, cfg, l.send, l.recv, l.k.param);
     }

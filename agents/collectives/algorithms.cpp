@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "collectives/nccl_conventions.h"
 #include "collectives/tree.h"
 
 namespace scalelab::agent {
@@ -16,6 +17,7 @@ std::optional<Algo> parse_algo(std::string_view s) {
   if (s == "auto") return Algo::automatic;
   if (s == "ring") return Algo::ring;
   if (s == "hier" || s == "hierarchical") return Algo::hier;
+  if (s == "tree") return Algo::tree;
   return std::nullopt;
 }
 
@@ -24,6 +26,7 @@ std::string_view algo_name(Algo a) {
     case Algo::automatic: return "auto";
     case Algo::ring: return "ring";
     case Algo::hier: return "hier";
+    case Algo::tree: return "tree";
   }
   return "?";
 }
@@ -63,21 +66,8 @@ void post_chunks(Comm& c, int peer, std::byte* data, Segment s, std::size_t es, 
 
 }  // namespace
 
-bool hier_applicable(const std::vector<int>& domains) {
-  if (domains.empty()) return false;
-  for (int d : domains)
-    if (d < 0) return false;
-  auto m = domain_members(domains);
-  if (m.size() < 2) return false;
-  const std::size_t sz = m.begin()->second.size();
-  if (sz < 2) return false;
-  for (auto& [d, v] : m)
-    if (v.size() != sz) return false;
-  return true;
-}
-
 Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
-  if (requested == Algo::ring) return Algo::ring;
+  if (requested == Algo::ring || requested == Algo::tree) return requested;
   const bool ok = hier_applicable(domains);
   if (requested == Algo::hier) {
     if (!ok)
@@ -204,20 +194,68 @@ void ring_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::s
   ring_all_gather(c, g, data, segs, dtype_size(t));
 }
 
-void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src) {
+void tree_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::size_t count, DType t, Op op,
+                     const std::byte* src) {
+  const std::size_t es = dtype_size(t);
+  if (src && src != data) copy_if_distinct(data, src, count * es);
+  const int p = static_cast<int>(g.size());
+  if (p <= 1 || count == 0) return;
+  const int pos = index_of(g, c.rank());
+  const int parent = pos > 0 ? g[(pos - 1) / 2] : -1;
+  std::vector<int> children;
+  for (int k : {2 * pos + 1, 2 * pos + 2})
+    if (k < p) children.push_back(g[k]);
+  const std::size_t chunk = chunk_elems(c, es);
+  std::byte* from = c.scratch(children.size() * chunk * es, 0);
+  // Up: each chunk is reduced from the children's into data and passed on at once, so the levels
+  // work on successive chunks together.
+  std::vector<Request> ups;
+  for (std::size_t o = 0; o < count; o += chunk) {
+    const std::size_t n = std::min(chunk, count - o);
+    std::vector<Request> rs;
+    for (std::size_t i = 0; i < children.size(); ++i) rs.push_back(c.irecv(children[i], from + i * chunk * es, n * es));
+    c.wait_all(rs);
+    for (std::size_t i = 0; i < children.size(); ++i) reduce_into(t, op, data + o * es, from + i * chunk * es, n);
+    if (parent >= 0) ups.push_back(c.isend(parent, data + o * es, n * es));
+  }
+  c.wait_all(ups);  // the down phase overwrites what went up
+  // Down: the root's total, chunk by chunk, to every leaf.
+  std::vector<Request> downs;
+  for (std::size_t o = 0; o < count; o += chunk) {
+    const std::size_t n = std::min(chunk, count - o);
+    if (parent >= 0) {
+      Request r = c.irecv(parent, data + o * es, n * es);
+      c.wait(r);
+    }
+    for (int child : children) downs.push_back(c.isend(child, data + o * es, n * es));
+  }
+  c.wait_all(downs);
+}
+
+std::vector<int> rail_of(const std::vector<int>& domains, int rank) {
+  const auto members = domain_members(domains);
+  const int l = index_of(members.at(domains.at(rank)), rank);
+  std::vector<int> rail;  // same local index in every domain, domains in id order
+  for (auto& [d, v] : members) rail.push_back(v.at(l));
+  return rail;
+}
+
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src, bool tree) {
   const auto members = domain_members(c.domains());
   const int my_domain = c.domains().at(c.rank());
   const std::vector<int>& local = members.at(my_domain);  // ring order: by rank
   const int l = index_of(local, c.rank());
-  std::vector<int> rail;  // same local index in every domain, domains in id order
-  for (auto& [d, v] : members) rail.push_back(v.at(l));
+  const std::vector<int> rail = rail_of(c.domains(), c.rank());
   const auto segs = split_even(count, static_cast<int>(local.size()));
   const std::size_t es = dtype_size(t);
   {
     StageTimer st(c, "domain reduce-scatter");
     ring_reduce_scatter(c, local, data, segs, t, op, src);
   }
-  {
+  if (tree) {
+    StageTimer st(c, "rail tree all-reduce");
+    tree_all_reduce(c, rail, data + segs[l].offset * es, segs[l].count, t, op);
+  } else {
     StageTimer st(c, "rail all-reduce");
     ring_all_reduce(c, rail, data + segs[l].offset * es, segs[l].count, t, op);
   }
@@ -238,9 +276,13 @@ void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType 
     src = data;
   }
   if (c.size() == 1 || count == 0) return;
-  if (resolve_algo(c.domains(), algo) == Algo::hier)
-    hier_all_reduce(c, data, count, t, op, src);
-  else {
+  const Algo a = resolve_algo(c.domains(), algo);
+  if (a == Algo::hier || (a == Algo::tree && hier_applicable(c.domains())))
+    hier_all_reduce(c, data, count, t, op, src, a == Algo::tree);
+  else if (a == Algo::tree) {
+    StageTimer st(c, "tree all-reduce");
+    tree_all_reduce(c, world(c), data, count, t, op, src);
+  } else {
     StageTimer st(c, "ring all-reduce");
     ring_all_reduce(c, world(c), data, count, t, op, src);
   }

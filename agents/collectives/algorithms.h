@@ -15,13 +15,16 @@
 
 namespace scalelab::agent {
 
-enum class Algo { automatic, ring, hier };
-std::optional<Algo> parse_algo(std::string_view s);  // "auto" | "ring" | "hier"
+// all_reduce: ring (one ring over the world), hier (reduce-scatter in each scale-up domain, a ring
+// all-reduce across domains per rail, all-gather in each domain) or tree (hier with a binary tree
+// across domains per rail, as NCCL's tree: 2·log2(domains) message latencies instead of
+// 2(domains-1); one tree over the world where hier does not apply).
+enum class Algo { automatic, ring, hier, tree };
+std::optional<Algo> parse_algo(std::string_view s);  // "auto" | "ring" | "hier" | "tree"
 std::string_view algo_name(Algo a);
-// hier when there is more than one domain, every rank is in a domain, every domain has the same size
-// and that size is > 1; else ring. Requesting hier where it does not apply throws std::invalid_argument.
+// auto: hier where hier_applicable (collectives/nccl_conventions.h), else ring. Requesting hier
+// where it does not apply throws std::invalid_argument; tree always applies.
 Algo resolve_algo(const std::vector<int>& domains, Algo requested);
-bool hier_applicable(const std::vector<int>& domains);
 
 // Buffers follow NCCL: send/recv may be equal (in-place) where NCCL allows it:
 //   all_reduce: count in, count out;            all_gather: sendcount in, n*sendcount out (in-place: send == recv + rank*sendcount)
@@ -75,6 +78,14 @@ void ring_all_gather(Comm& c, const std::vector<int>& group, std::byte* data, co
 // `src`: as ring_reduce_scatter (nullptr: the input is in data).
 void ring_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op,
                      const std::byte* src = nullptr);
-void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src = nullptr);
+// Reduce up a binary tree over `group` (position i under (i-1)/2), pipelined in chunks, then the
+// total back down; `src` as ring_reduce_scatter.
+void tree_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op,
+                     const std::byte* src = nullptr);
+// The members of `rank`'s rail: the same local index in every domain, domains in id order.
+std::vector<int> rail_of(const std::vector<int>& domains, int rank);
+// `tree`: the stage across domains is tree_all_reduce instead of ring_all_reduce.
+void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src = nullptr,
+                     bool tree = false);
 
 }  // namespace scalelab::agent

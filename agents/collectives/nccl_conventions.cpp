@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 namespace scalelab::agent {
@@ -15,6 +16,21 @@ std::optional<Collective> parse_collective(std::string_view s) {
   if (s == "alltoall" || s == "all_to_all") return Collective::alltoall;
   if (s == "sendrecv" || s == "send_recv") return Collective::sendrecv;
   return std::nullopt;
+}
+
+bool hier_applicable(const std::vector<int>& domains) {
+  if (domains.empty()) return false;
+  std::map<int, int> size;
+  for (int d : domains) {
+    if (d < 0) return false;
+    ++size[d];
+  }
+  if (size.size() < 2) return false;
+  const int first = size.begin()->second;
+  if (first < 2) return false;
+  for (auto& [id, s] : size)
+    if (s != first) return false;
+  return true;
 }
 
 std::string_view collective_name(Collective c) {

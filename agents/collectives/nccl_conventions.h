@@ -16,6 +16,11 @@ std::string_view collective_name(Collective c);
 // all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n; broadcast, sendrecv 1.
 double bus_factor(Collective c, int nranks);
 
+// Whether all_reduce can run hierarchically over ranks whose scale-up domain ids are `domains`
+// (< 0: none): more than one domain, every rank in one, every domain of the same size > 1. The
+// agents and the cost model decide with this one rule.
+bool hier_applicable(const std::vector<int>& domains);
+
 std::optional<std::uint64_t> parse_size(std::string_view text);
 // min, min×factor, … ≤ max when factor > 1; else min, min+step, …; stops on overflow.
 std::vector<std::uint64_t> size_sweep(std::uint64_t min_bytes, std::uint64_t max_bytes, std::uint64_t factor, std::uint64_t step_bytes);

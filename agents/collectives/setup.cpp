@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "collectives/nccl_conventions.h"
 #include "collectives/tree.h"
 
 namespace scalelab::agent {
@@ -84,18 +85,24 @@ std::vector<int> peers_needed(const std::vector<int>& domains, int rank, bool al
     const TreeLinks tree = hierarchy_tree(domains, rank);
     if (tree.parent >= 0) peers.insert(tree.parent);
     peers.insert(tree.children.begin(), tree.children.end());
-    if (resolve_algo(domains, algo) == Algo::hier) {
-      std::map<int, std::vector<int>> members;
-      for (int r = 0; r < n; ++r) members[domains[r]].push_back(r);
-      const auto& local = members.at(domains[rank]);
-      const auto l = std::find(local.begin(), local.end(), rank) - local.begin();
-      for (int r : local) peers.insert(r);
-      std::vector<int> rail;
-      for (auto& [d, v] : members) rail.push_back(v.at(l));
-      const auto i = std::find(rail.begin(), rail.end(), rank) - rail.begin();
-      const auto m = static_cast<long>(rail.size());
-      peers.insert(rail[(i + 1) % m]);
-      peers.insert(rail[(i + m - 1) % m]);
+    const Algo a = resolve_algo(domains, algo);
+    const bool hier = a == Algo::hier || (a == Algo::tree && hier_applicable(domains));
+    std::vector<int> across(n);  // the group the stage across domains runs over: a rail, or the world
+    for (int r = 0; r < n; ++r) across[r] = r;
+    if (hier) {
+      for (int r = 0; r < n; ++r)
+        if (domains[r] == domains[rank]) peers.insert(r);
+      across = rail_of(domains, rank);
+    }
+    const auto i = static_cast<long>(std::find(across.begin(), across.end(), rank) - across.begin());
+    const auto m = static_cast<long>(across.size());
+    if (a == Algo::tree) {  // tree_all_reduce: position i under (i-1)/2
+      if (i > 0) peers.insert(across[(i - 1) / 2]);
+      for (long k : {2 * i + 1, 2 * i + 2})
+        if (k < m) peers.insert(across[k]);
+    } else if (hier) {
+      peers.insert(across[(i + 1) % m]);
+      peers.insert(across[(i + m - 1) % m]);
     }
   }
   peers.erase(rank);

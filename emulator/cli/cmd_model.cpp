@@ -37,8 +37,8 @@ void add_model_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-i,--stepbytes", opts->stepbytes, "add this to the size when -f is 1 (nccl-tests -i)")
       ->capture_default_str();
-  cmd->add_option("--algo", opts->algo, "all_reduce algorithm: ring | hier | auto (as the agents choose)")
-      ->check(CLI::IsMember({"ring", "hier", "auto"}))
+  cmd->add_option("--algo", opts->algo, "all_reduce algorithm: ring | hier | tree | auto (as the agents choose)")
+      ->check(CLI::IsMember({"ring", "hier", "tree", "auto"}))
       ->capture_default_str();
   cmd->add_option("-d,--datatype", opts->dtype, "float | half | bfloat16 | int32 (element size)")
       ->check(CLI::IsMember({"float", "half", "bfloat16", "int32"}))

@@ -27,6 +27,7 @@ std::optional<Algorithm> parse_algorithm(std::string_view s) {
   if (s == "auto") return Algorithm::automatic;
   if (s == "ring") return Algorithm::ring;
   if (s == "hier" || s == "hierarchical") return Algorithm::hier;
+  if (s == "tree") return Algorithm::tree;
   return std::nullopt;
 }
 
@@ -49,6 +50,7 @@ std::string_view to_string(Algorithm a) {
     case Algorithm::automatic: return "auto";
     case Algorithm::ring: return "ring";
     case Algorithm::hier: return "hier";
+    case Algorithm::tree: return "tree";
   }
   return "?";
 }
@@ -91,7 +93,7 @@ std::string Prediction::bottleneck() const {
 
 namespace {
 
-enum class Kind { ring, chain, exchange };
+enum class Kind { ring, chain, exchange, tree };
 
 // One stage of a collective as the agents run it, with its costs evaluated once (they do not
 // depend on the message size); its time for a size is then a few arithmetic operations.
@@ -100,11 +102,12 @@ struct StagePlan {
   std::string name;
   int group_size = 0, groups = 0, steps = 0;    // steps: per phase
   int phases = 1;  // ring all-reduce = reduce-scatter then all-gather: 2 phases of `steps` steps each
-  std::vector<std::vector<int>> rings;          // ring: each ring (rank order); chain: the chain
+  std::vector<std::vector<int>> rings;          // ring: each ring (rank order); chain: the chain; tree: each tree's members (i under (i-1)/2)
   std::vector<std::vector<Message>> exchanges;  // exchange: the messages of each step
   std::function<std::uint64_t(std::uint64_t count)> message_elems;
   struct Costs {
-    // ring/chain: per ring, per edge (edge i = ring[i] → ring[i+1]); exchange: per step, per message
+    // ring/chain: per ring, per edge (edge i = ring[i] → ring[i+1]); exchange: per step, per message;
+    // tree: per tree its up edges (edge i-1 = member i → its parent), then per tree its down edges
     std::vector<std::vector<double>> alpha, rate;
     Bottleneck bottleneck;
     double min_rate = std::numeric_limits<double>::infinity();
@@ -148,25 +151,11 @@ struct CostModel::Impl {
 
   int n() const { return fabric.nranks(); }
 
-  bool hier_applicable() const {
-    const auto& d = fabric.domains();
-    if (d.empty()) return false;
-    std::map<int, int> size;
-    for (int x : d) {
-      if (x < 0) return false;
-      ++size[x];
-    }
-    if (size.size() < 2) return false;
-    const int first = size.begin()->second;
-    if (first < 2) return false;
-    for (auto& [id, s] : size)
-      if (s != first) return false;
-    return true;
-  }
+  bool hier_applicable() const { return agent::hier_applicable(fabric.domains()); }
 
   Algorithm resolve(Collective c, Algorithm a) const {
     if (c != Collective::all_reduce) return Algorithm::ring;
-    if (a == Algorithm::ring) return Algorithm::ring;
+    if (a == Algorithm::ring || a == Algorithm::tree) return a;
     const bool ok = hier_applicable();
     if (a == Algorithm::hier && !ok)
       throw std::invalid_argument(
@@ -194,6 +183,21 @@ struct CostModel::Impl {
     return s;
   }
 
+  StagePlan tree_stage(std::string name, std::vector<std::vector<int>> trees,
+                       std::function<std::uint64_t(std::uint64_t)> elems) const {
+    StagePlan s;
+    s.kind = Kind::tree;
+    s.name = std::move(name);
+    s.group_size = static_cast<int>(trees.front().size());
+    s.groups = static_cast<int>(trees.size());
+    int depth = 0;
+    for (int k = s.group_size - 1; k > 0; k = (k - 1) / 2) ++depth;
+    s.steps = 2 * depth;  // up to the root and back down
+    s.rings = std::move(trees);
+    s.message_elems = std::move(elems);
+    return s;
+  }
+
   std::vector<StagePlan> build(Collective c, Algorithm a) const {
     const int n = this->n();
     std::vector<StagePlan> stages;
@@ -202,7 +206,7 @@ struct CostModel::Impl {
     auto ceil_div = [](std::uint64_t x, std::uint64_t y) { return (x + y - 1) / y; };
     switch (c) {
       case Collective::all_reduce:
-        if (a == Algorithm::hier) {
+        if (a == Algorithm::hier || (a == Algorithm::tree && hier_applicable())) {
           std::map<int, std::vector<int>> members;
           for (int r = 0; r < n; ++r) members[fabric.domains()[static_cast<std::size_t>(r)]].push_back(r);
           std::vector<std::vector<int>> domains, rails;
@@ -217,11 +221,15 @@ struct CostModel::Impl {
           const int di = static_cast<int>(d), Di = static_cast<int>(domains.size());
           stages.push_back(ring_stage("domain reduce-scatter", domains, di - 1,
                                       [=](std::uint64_t count) { return ceil_div(count, ud); }));
-          // The agents' ring_all_reduce: a reduce-scatter, then an all-gather (each pipelined).
-          stages.push_back(ring_stage("rail all-reduce", rails, Di - 1,
-                                      [=](std::uint64_t count) { return ceil_div(ceil_div(count, ud), uD); }, 2));
+          if (a == Algorithm::tree)  // the agents' tree_all_reduce on each rail's slice
+            stages.push_back(tree_stage("rail tree all-reduce", rails, [=](std::uint64_t count) { return ceil_div(count, ud); }));
+          else  // the agents' ring_all_reduce: a reduce-scatter, then an all-gather (each pipelined)
+            stages.push_back(ring_stage("rail all-reduce", rails, Di - 1,
+                                        [=](std::uint64_t count) { return ceil_div(ceil_div(count, ud), uD); }, 2));
           stages.push_back(ring_stage("domain all-gather", domains, di - 1,
                                       [=](std::uint64_t count) { return ceil_div(count, ud); }));
+        } else if (a == Algorithm::tree) {
+          stages.push_back(tree_stage("tree all-reduce", {world()}, [](std::uint64_t count) { return count; }));
         } else {
           stages.push_back(ring_stage("ring all-reduce", {world()}, n - 1,
                                       [=](std::uint64_t count) { return ceil_div(count, un); }, 2));
@@ -282,6 +290,14 @@ struct CostModel::Impl {
       std::vector<std::vector<Message>> sets;
       if (s.kind == Kind::exchange) {
         sets = s.exchanges;
+      } else if (s.kind == Kind::tree) {  // every tree's up edges at once, then every tree's down edges
+        for (bool up : {true, false}) {
+          std::vector<Message> all;
+          for (const auto& tree : s.rings)
+            for (std::size_t i = 1; i < tree.size(); ++i)
+              all.push_back(up ? Message{tree[i], tree[(i - 1) / 2]} : Message{tree[(i - 1) / 2], tree[i]});
+          sets.push_back(std::move(all));
+        }
       } else {  // all rings of a stage run at once: one set
         std::vector<Message> all;
         for (const auto& ring : s.rings) {
@@ -296,6 +312,14 @@ struct CostModel::Impl {
         if (s.kind == Kind::exchange) {
           c.alpha.push_back(mc.alpha_s);
           c.rate.push_back(mc.rate_Bps);
+        } else if (s.kind == Kind::tree) {
+          std::size_t at = 0;
+          for (const auto& tree : s.rings) {
+            const std::size_t edges = tree.size() - 1;
+            c.alpha.emplace_back(mc.alpha_s.begin() + static_cast<long>(at), mc.alpha_s.begin() + static_cast<long>(at + edges));
+            c.rate.emplace_back(mc.rate_Bps.begin() + static_cast<long>(at), mc.rate_Bps.begin() + static_cast<long>(at + edges));
+            at += edges;
+          }
         } else {
           std::size_t at = 0;
           for (const auto& ring : s.rings) {
@@ -340,12 +364,13 @@ struct CostModel::Impl {
       }
       return t;
     }
-    // Ring and chain: chunks of `chunk` bytes are forwarded as soon as they arrive.
+    // Ring, chain and tree: chunks of `chunk` bytes are forwarded as soon as they arrive.
     const std::uint64_t es = std::max<std::uint32_t>(options.dtype_bytes, 1);
     std::uint64_t chunk = options.chunk_bytes == 0 ? m : std::max<std::uint64_t>(options.chunk_bytes / es, 1) * es;
     chunk = std::min(chunk, m);
     const double cb = static_cast<double>(chunk);
     const double chunks = std::ceil(bytes / cb);
+    if (s.kind == Kind::tree) return tree_time(s, c, bytes, cb, chunks);
     for (std::size_t g = 0; g < c.alpha.size(); ++g) {
       const auto& alpha = c.alpha[g];
       const auto& rate = c.rate[g];
@@ -377,6 +402,36 @@ struct CostModel::Impl {
     return t;
   }
 
+  // Each phase (up, then down): the first chunk's slowest path between the root and a member, the
+  // other chunks behind it at the rate of the slowest edge (an interior member's two children
+  // share its link: the evaluation's rates already carry that).
+  static StageTime tree_time(const StagePlan& s, const StagePlan::Costs& c, double bytes, double cb, double chunks) {
+    StageTime t;
+    const std::size_t trees = s.rings.size();
+    for (std::size_t g = 0; g < trees; ++g) {
+      StageTime gt;
+      for (std::size_t phase = 0; phase < 2; ++phase) {
+        const auto& alpha = c.alpha[phase * trees + g];
+        const auto& rate = c.rate[phase * trees + g];
+        if (alpha.empty()) continue;
+        std::vector<double> path(alpha.size() + 1, 0), path_alpha(alpha.size() + 1, 0);
+        double fill = 0, fill_alpha = 0;
+        for (std::size_t i = 1; i <= alpha.size(); ++i) {
+          path[i] = path[(i - 1) / 2] + alpha[i - 1] + cb / rate[i - 1];
+          path_alpha[i] = path_alpha[(i - 1) / 2] + alpha[i - 1];
+          fill = std::max(fill, path[i]);
+          fill_alpha = std::max(fill_alpha, path_alpha[i]);
+        }
+        const double bmin = *std::min_element(rate.begin(), rate.end());
+        gt.time += fill + (chunks - 1) * cb / bmin;
+        gt.alpha += fill_alpha;
+        gt.beta += bytes / bmin;
+      }
+      if (gt.time > t.time) t = gt;
+    }
+    return t;
+  }
+
   Prediction predict(Collective c, Algorithm a, std::uint64_t bytes, bool emulated) {
     const Algorithm algo = resolve(c, a);
     const int u = emulated ? kEmulated : kReal;
@@ -386,7 +441,7 @@ struct CostModel::Impl {
     p.dilation = dilation;
     p.nranks = n();
     switch (c) {
-      case Collective::all_reduce: p.algorithm = algo == Algorithm::hier ? "hier" : "ring"; break;
+      case Collective::all_reduce: p.algorithm = std::string(to_string(algo)); break;
       case Collective::all_gather:
       case Collective::reduce_scatter: p.algorithm = "ring"; break;
       case Collective::broadcast: p.algorithm = "chain"; break;

@@ -9,6 +9,8 @@
 //                     2(n-1) steps of count/n elements, chunk-pipelined
 //   all_reduce hier   reduce-scatter in each scale-up domain (ring), all-reduce across domains per
 //                     "rail" (same index in every domain; ring), all-gather in each domain (ring)
+//   all_reduce tree   hier with a binary tree per rail (member i under (i-1)/2): the chunks reduced
+//                     up to the root and sent back down; one tree over the world without domains
 //   all_gather, reduce_scatter   one ring over all ranks, n-1 steps of count/n elements
 //   broadcast         pipelined chain root → root+1 → … → root-1
 //   alltoall          pairwise exchange, n-1 steps: rank r sends block r+s, receives block r-s
@@ -30,14 +32,14 @@
 namespace scalelab::costmodel {
 
 using Collective = agent::Collective;  // the agents' collectives, as nccl-tests names them
-enum class Algorithm { automatic, ring, hier };  // all_reduce only; the others have one algorithm each
+enum class Algorithm { automatic, ring, hier, tree };  // all_reduce only; the others have one algorithm each
 enum class Transport { ideal, tcp };             // tcp: payload per wire byte (mtu-52)/(mtu+14)
 enum class Ecmp { spread, collide };             // spread: flows split evenly over equal-cost next hops;
                                                  // collide: every flow takes the first (worst hashing)
 
 // Names as the agents and nccl-tests spell them ("all_reduce", "allreduce", "all_reduce_perf", …).
 using agent::parse_collective;
-std::optional<Algorithm> parse_algorithm(std::string_view text);  // "auto" | "ring" | "hier"
+std::optional<Algorithm> parse_algorithm(std::string_view text);  // "auto" | "ring" | "hier" | "tree"
 std::optional<Transport> parse_transport(std::string_view text);  // "ideal" | "tcp"
 std::optional<Ecmp> parse_ecmp(std::string_view text);            // "spread" | "collide"
 std::string_view to_string(Collective c);

@@ -124,7 +124,8 @@ Workload parse_workload(const Reader& r, const nlohmann::json& j, const std::str
     w.check = j["check"];
   }
   if (w.duration_s <= 0) r.fail(p + "/duration", "must be > 0");
-  if (!std::set<std::string>{"auto", "ring", "hier"}.count(w.algo)) r.fail(p + "/algo", "expected auto, ring or hier");
+  if (!std::set<std::string>{"auto", "ring", "hier", "tree"}.count(w.algo))
+    r.fail(p + "/algo", "expected auto, ring, hier or tree");
   if (!std::set<std::string>{"auto", "tcp", "verbs"}.count(w.transport)) r.fail(p + "/transport", "expected auto, tcp or verbs");
   return w;
 }

@@ -180,6 +180,45 @@ TEST(Tiny, HierAllReduce) {
   }
 }
 
+TEST(Tiny, TreeAllReduceRunsEachRailAsATree) {
+  const auto plan = plan_of(tiny());
+  const CostModel model(plan);
+  EXPECT_EQ(model.resolve(Collective::all_reduce, Algorithm::tree), Algorithm::tree);
+  // 4KiB = 1024 floats: 2048 B per rank after the domain's reduce-scatter. Each rail is a tree of
+  // two (gpu2 under gpu0): the slice goes up one edge (2 hops, 4us) and the total comes back down.
+  const Prediction p = model.predict(Collective::all_reduce, Algorithm::tree, 4096, false);
+  EXPECT_EQ(p.algorithm, "tree");
+  ASSERT_EQ(p.stages.size(), 3u);
+  EXPECT_EQ(p.stages[1].name, "rail tree all-reduce");
+  EXPECT_EQ(p.stages[1].steps, 2);
+  EXPECT_EQ(p.stages[1].groups, 2);
+  const double s1 = 2 + 2048 / kNvlink * kUs;
+  const double s2 = 2 * (4 + 2048 / kNic * kUs);
+  EXPECT_NEAR(p.stages[1].time_us, s2, 1e-9);
+  EXPECT_NEAR(p.time_us, 2 * s1 + s2, 1e-9);
+}
+
+TEST(ManyDomains, TreeTakesLogDomainsLatenciesWhereTheRailRingTakesDomains) {
+  // 32 hosts × 2 GPUs: each rail is 32 members. A 64KiB all_reduce is latency-bound: the ring
+  // pays 2·31 rail latencies, the tree 2·5 (32 members are 5 levels below the root).
+  const auto plan = plan_of(R"({ "name": "many", "dilation": 1000,
+    "cluster": { "hosts": 32, "gpus_per_host": 2,
+      "scale_up":  { "domain": "host", "bandwidth": "900GB/s", "latency": "1us", "mtu": 9000 },
+      "scale_out": { "nic_bandwidth": "400Gb/s", "latency": "2us", "rails": 2, "spines": 1, "mtu": 4200 } } })");
+  const CostModel model(plan);
+  const Prediction hier = model.predict(Collective::all_reduce, Algorithm::hier, 64 << 10, false);
+  const Prediction tree = model.predict(Collective::all_reduce, Algorithm::tree, 64 << 10, false);
+  EXPECT_EQ(tree.stages[1].steps, 10);
+  EXPECT_EQ(hier.stages[1].steps, 62);
+  EXPECT_LT(tree.stages[1].latency_us * 5, hier.stages[1].latency_us);
+  EXPECT_LT(tree.time_us, hier.time_us);
+  // Without domains, one tree over the world.
+  const Prediction flat = predict(plan_of(kOneSwitch), Collective::all_reduce, Algorithm::tree, 1 << 20, false);
+  ASSERT_EQ(flat.stages.size(), 1u);
+  EXPECT_EQ(flat.stages[0].name, "tree all-reduce");
+  EXPECT_EQ(flat.stages[0].steps, 6);  // 8 ranks: 3 levels up, 3 down
+}
+
 TEST(Tiny, OtherCollectivesFollowTheRing) {
   const auto plan = plan_of(tiny());
   const CostModel model(plan);
@@ -350,7 +389,9 @@ TEST(BenchHook, PredictedEmulatedBusbw) {
   EXPECT_DOUBLE_EQ(predicted_emulated_busbw(plan, "all_reduce", "", 1 << 30),
                    predict(plan, Collective::all_reduce, Algorithm::automatic, 1 << 30, true).busbw_GBps);
   EXPECT_THROW(predicted_emulated_busbw(plan, "gather", "ring", 1024), std::invalid_argument);
-  EXPECT_THROW(predicted_emulated_busbw(plan, "all_reduce", "tree", 1024), std::invalid_argument);
+  EXPECT_THROW(predicted_emulated_busbw(plan, "all_reduce", "butterfly", 1024), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(predicted_emulated_busbw(plan, "all_reduce", "tree", 1 << 20),
+                   predict(plan, Collective::all_reduce, Algorithm::tree, 1 << 20, true).busbw_GBps);
   // The whole prediction, for the per-stage comparison: the same stages as predict's.
   const Prediction p = predict_emulated(plan, "all_reduce", "ring", 1 << 30);
   ASSERT_EQ(p.stages.size(), 1u);

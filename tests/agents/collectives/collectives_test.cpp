@@ -132,6 +132,41 @@ INSTANTIATE_TEST_SUITE_P(Agents, HierAllReduce,
                          ::testing::Values(HierLayout{2, 2}, HierLayout{3, 3}, HierLayout{2, 4}, HierLayout{4, 2}),
                          [](const auto& info) { return fmt::format("d{}x{}", info.param.domains, info.param.size); });
 
+class TreeAllReduce : public ::testing::TestWithParam<HierLayout> {};
+
+// A tree per rail across domains (or, with no domains, one tree over the world), with 1 KiB chunks
+// so every case is pipelined over several chunks.
+TEST_P(TreeAllReduce, MatchesReference) {
+  const auto [d, s] = GetParam();
+  const int n = d * std::max(s, 1);
+  std::mutex mu;
+  std::vector<std::string> fails;
+  auto errors = run_inprocess(n, s, small_chunks(), [&](Comm& c) {
+    ASSERT_EQ(resolve_algo(c.domains(), Algo::tree), Algo::tree);
+    auto f = sweep(c, {Collective::all_reduce}, Algo::tree);
+    std::lock_guard lk(mu);
+    fails.insert(fails.end(), f.begin(), f.end());
+  });
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_TRUE(fails.empty()) << fails.size() << " failures, first: " << fails.front();
+}
+
+INSTANTIATE_TEST_SUITE_P(Agents, TreeAllReduce,
+                         ::testing::Values(HierLayout{2, 0}, HierLayout{5, 0}, HierLayout{9, 0}, HierLayout{2, 2},
+                                           HierLayout{3, 3}, HierLayout{7, 2}),
+                         [](const auto& info) { return fmt::format("d{}x{}", info.param.domains, info.param.size); });
+
+TEST(AlgoChoice, TreePeersAreTheRailTreesParentAndChildren) {
+  // 8 domains of 2: rail 0 is ranks 0,2,...,14; rank 6 sits at position 3, under position 1
+  // (rank 2), over positions 7 (rank 14); its domain mate is rank 7; ring neighbours 5 and 7.
+  std::vector<int> domains(16);
+  for (int r = 0; r < 16; ++r) domains[r] = r / 2;
+  const auto peers = peers_needed(domains, 6, false, Algo::tree);
+  for (int p : {2, 14, 7, 5}) EXPECT_NE(std::find(peers.begin(), peers.end(), p), peers.end()) << p;
+  // No rail ring: positions 2 and 4 (ranks 4, 8) are not its tree neighbours.
+  EXPECT_EQ(std::find(peers.begin(), peers.end(), 8), peers.end());
+}
+
 TEST(AlgoChoice, AutoPicksHierOnlyForEqualMultiRankDomains) {
   EXPECT_EQ(resolve_algo({0, 0, 1, 1}, Algo::automatic), Algo::hier);
   EXPECT_EQ(resolve_algo({0, 0, 1, 1, 1}, Algo::automatic), Algo::ring);  // unequal
