@@ -48,7 +48,7 @@ class TcpTransport final : public Transport {
     std::size_t out_hdr_left = 0;                             // its bytes not yet sent
     uint64_t out_frame_left = 0;                              // payload bytes of that frame not yet sent
   };
-  bool io_pass();  // non-blocking reads/writes on every channel; true if anything moved
+  bool io_pass();  // non-blocking reads/writes on the channels with work posted; true if anything moved
   bool read_chan(Chan& c);
   bool write_chan(Chan& c);
   bool drain_staging(Chan& c);
