@@ -142,6 +142,7 @@ std::unique_ptr<Comm> connect_comm(const ClusterInfo& c, int rank, const Transpo
   if (!verbs_peers.empty()) {
     VerbsOptions o = opts.verbs;
     o.base_port = c.base_port;
+    o.cluster = c.name;
     owned.push_back(make_verbs_transport(rank, n, o));
     verbs = owned.back().get();
   }

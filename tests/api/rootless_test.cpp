@@ -2,18 +2,34 @@
 // of the process), then a cluster up, run and down through the same Cluster calls, with nothing
 // written to the host's /run.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "scalelab/cluster.h"
 #include "scalelab/rootless.h"
 
 namespace scalelab {
 namespace {
+
+// The session outlives the child that entered it (its holder keeps the namespaces); the test
+// started it, so the test ends it, by the pid its record names.
+void end_session_holder(const std::string& xdg) {
+  std::ifstream in(xdg + "/scalelab/holder.json");
+  const auto record = nlohmann::json::parse(in, nullptr, false);
+  if (!record.is_object()) return;
+  const int holder = record.value("pid", 0);
+  if (holder <= 0 || ::kill(holder, SIGTERM) != 0) return;
+  for (int i = 0; i < 100 && ::kill(holder, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 int child_tour(const std::string& xdg) {
   setenv("XDG_RUNTIME_DIR", xdg.c_str(), 1);
@@ -50,6 +66,7 @@ TEST(ApiRootless, AClusterComesUpRunsAndGoesDownInTheSession) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  end_session_holder(xdg);
   std::filesystem::remove_all(xdg);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "2 not in the session, 3 wrote /run/scalelab, 4 no state under XDG_RUNTIME_DIR, "

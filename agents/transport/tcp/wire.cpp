@@ -41,15 +41,6 @@ std::string printable(const std::string& s) {
 
 }  // namespace
 
-uint64_t cluster_hash(const std::string& name) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char ch : name) {
-    h ^= ch;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 std::array<std::byte, kHelloSize> encode_hello(const std::string& cluster, int rank, int world) {
   std::array<std::byte, kHelloSize> b{};
   put32(&b[0], kHelloMagic);

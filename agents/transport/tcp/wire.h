@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "transport/cluster_hash.h"
+
 namespace scalelab::agent::wire {
 
 inline constexpr uint32_t kHelloMagic = 0x534c4142;  // "SLAB"
@@ -40,7 +42,7 @@ struct Hello {
   std::string cluster;  // as carried (at most kClusterNameBytes)
 };
 
-uint64_t cluster_hash(const std::string& name);
+using agent::cluster_hash;  // transport/cluster_hash.h
 std::array<std::byte, kHelloSize> encode_hello(const std::string& cluster, int rank, int world);
 // Decodes and checks a hello received by rank `self` of `world` in cluster `cluster`: the magic, the
 // version, the cluster, the world size and that the rank is another rank of this world. Throws

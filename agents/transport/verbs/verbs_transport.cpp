@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,20 +22,45 @@
 
 #include <fmt/format.h>
 
+#include "transport/cluster_hash.h"
+
 namespace scalelab::agent {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x534c4156;  // "SLAV"
+constexpr uint32_t kMagic = 0x32564c53;  // "SLV2": a hello that carries the cluster
 
-// Private data of REQ (and REP). `attempt` numbers the active side's attempts to this peer, so the
-// passive side can tell a newer attempt from a stale one.
+// Private data of REQ (and REP), 48 of the 56 bytes a REQ may carry. `attempt` numbers the active
+// side's attempts to this peer, so the passive side can tell a newer attempt from a stale one; the
+// cluster's hash and the start of its name tell a rank of another cluster from this one's.
 struct ConnHello {
   uint32_t magic;
   uint32_t rank;
   uint32_t world;
   uint32_t attempt;
+  uint64_t cluster_hash;
+  char cluster[24];  // zero-padded, cut at 24 (the hash covers all of it)
 };
+static_assert(sizeof(ConnHello) == 48);
+
+ConnHello make_hello(const std::string& cluster, int rank, int world, uint32_t attempt) {
+  ConnHello h{kMagic, static_cast<uint32_t>(rank), static_cast<uint32_t>(world), attempt, cluster_hash(cluster), {}};
+  std::memcpy(h.cluster, cluster.data(), std::min(cluster.size(), sizeof h.cluster));
+  return h;
+}
+
+// The carried name made printable for messages: anything outside [A-Za-z0-9_.-] as \xNN.
+std::string carried_name(const ConnHello& h) {
+  std::string out;
+  for (std::size_t i = 0; i < sizeof h.cluster && h.cluster[i]; ++i) {
+    const auto ch = static_cast<unsigned char>(h.cluster[i]);
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
+      out += static_cast<char>(ch);
+    else
+      out += fmt::format("\\x{:02x}", ch);
+  }
+  return out;
+}
 
 VerbsCmEvent cm_event_of(rdma_cm_event_type t) {
   switch (t) {
@@ -129,6 +155,7 @@ class VerbsTransport final : public Transport {
       pollfd pfd{ec_->fd, POLLIN, 0};
       ::poll(&pfd, 1, deadline.poll_ms(50));
       pump_cm_events(deadline);
+      if (!fatal_.empty()) throw CollectiveError(fatal_route_, name(), fatal_);
     }
     for (auto& c : conns_) {
       if (!c || c->st == St::established) continue;
@@ -362,7 +389,7 @@ class VerbsTransport final : public Transport {
 
   rdma_conn_param conn_param(ConnHello& hello, uint32_t attempt) const {
     rdma_conn_param p{};
-    hello = ConnHello{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(world_), attempt};
+    hello = make_hello(o_.cluster, rank_, world_, attempt);
     p.private_data = &hello;
     p.private_data_len = sizeof hello;
     p.responder_resources = 1;
@@ -393,10 +420,10 @@ class VerbsTransport final : public Transport {
       rdma_cm_id* id = ev->id;
       if (type == RDMA_CM_EVENT_CONNECT_REQUEST) {
         ConnHello h{};
-        if (ev->param.conn.private_data && ev->param.conn.private_data_len >= sizeof h)
-          std::memcpy(&h, ev->param.conn.private_data, sizeof h);
+        const std::size_t len = ev->param.conn.private_data ? ev->param.conn.private_data_len : 0;
+        if (len > 0) std::memcpy(&h, ev->param.conn.private_data, std::min(len, sizeof h));
         rdma_ack_cm_event(ev);
-        accept_request(id, h);
+        accept_request(id, h, len);
         continue;
       }
       Conn* c = static_cast<Conn*>(id ? id->context : nullptr);
@@ -406,7 +433,44 @@ class VerbsTransport final : public Transport {
     }
   }
 
-  void accept_request(rdma_cm_id* id, const ConnHello& h) {
+  // A request that speaks for another cluster or world, or that is not a scalelab peer's, ends
+  // this rank naming it (as the TCP transport's hello check does); a stale or repeated attempt of a
+  // peer of this cluster is only refused.
+  std::string foreign_request(const ConnHello& h, std::size_t len) const {
+    if (len < sizeof h || h.magic != kMagic)
+      return fmt::format("not a scalelab peer of this version: its request carries {} bytes starting with 0x{:08x}, "
+                         "not the magic 0x{:08x} (\"SLV2\")",
+                         len, len >= 4 ? h.magic : 0, kMagic);
+    if (h.cluster_hash != cluster_hash(o_.cluster))
+      return fmt::format("speaks for cluster '{}', not this rank's cluster '{}'", carried_name(h), o_.cluster);
+    if (static_cast<int>(h.world) != world_)
+      return fmt::format("says the world has {} ranks; this cluster has {}", h.world, world_);
+    return "";
+  }
+
+  void accept_request(rdma_cm_id* id, const ConnHello& h, std::size_t len) {
+    if (const std::string why = foreign_request(h, len); !why.empty()) {
+      const sockaddr* src = rdma_get_peer_addr(id);
+      char ip[INET_ADDRSTRLEN] = "?";
+      uint16_t port = 0;
+      if (src && src->sa_family == AF_INET) {
+        const auto* in = reinterpret_cast<const sockaddr_in*>(src);
+        ::inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+        port = ntohs(in->sin_port);
+      }
+      rdma_reject(id, nullptr, 0);
+      rdma_destroy_id(id);
+      if (fatal_.empty()) {
+        const int claimed = len >= sizeof h && h.magic == kMagic ? static_cast<int>(h.rank) : -1;
+        // The route to the rank it claims to be, when that is a peer: the tier it came in on.
+        fatal_route_ = claimed >= 0 && claimed < world_ && conns_[claimed] ? conns_[claimed]->route : first_route();
+        fatal_route_.peer = claimed;
+        fatal_route_.peer_address = ip;
+        fatal_route_.peer_port = port;
+        fatal_ = fmt::format("rejected a connection request from {}:{}: {}", ip, port, why);
+      }
+      return;
+    }
     const int peer = static_cast<int>(h.rank);
     const bool valid = h.magic == kMagic && static_cast<int>(h.world) == world_ && peer > rank_ && peer < world_ &&
                        conns_[peer] && !conns_[peer]->active;
@@ -613,6 +677,7 @@ class VerbsTransport final : public Transport {
   }
 
   void check_failures() {
+    if (!fatal_.empty()) throw CollectiveError(fatal_route_, name(), fatal_);
     for (auto& cp : conns_) {
       if (!cp) continue;
       Conn& c = *cp;
@@ -629,7 +694,16 @@ class VerbsTransport final : public Transport {
     }
   }
 
+  // The route named when a foreign request ends this rank: the tier requests arrive on.
+  PeerRoute first_route() const {
+    for (const auto& c : conns_)
+      if (c) return c->route;
+    return PeerRoute{rank_, -1, Tier::scale_out, "*", "0.0.0.0", "", 0};
+  }
+
   int rank_, world_;
+  std::string fatal_;       // a foreign connection request (foreign_request)
+  PeerRoute fatal_route_;
   VerbsOptions o_;
   rdma_event_channel* ec_ = nullptr;
   rdma_cm_id* listen_id_ = nullptr;

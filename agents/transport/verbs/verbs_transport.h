@@ -23,6 +23,7 @@ struct VerbsOptions {
   uint8_t retry_count = 3;
   uint8_t rnr_retry_count = 7;
   int resolve_timeout_ms = 2000;
+  std::string cluster;  // the cluster's name, carried in the REQ's private data (connect_comm sets it)
 };
 
 // Throws CollectiveError (peer -1) when the event channel or the listener cannot be created.

@@ -4,7 +4,8 @@
 #  1. netem latency on the plan's links is visible in measured RTT (±10% + 100 µs);
 #  2. loss injected with `scalelab inject … degrade --loss` is visible;
 #  3. `scalelab bench --transport verbs` moves data over rxe between GPU namespaces, #wrong 0,
-#     and in order: no rxe device saw a packet out of sequence.
+#     and in order: no rxe device saw a packet out of sequence;
+#  4. a verbs rank that speaks for another cluster is refused by name, not connected (issue 15).
 # Usage: scalelab_fabric_check.sh SCALELAB
 set -eu
 SL=$1
@@ -42,4 +43,21 @@ echo "$out" | grep -q "# Out of bounds values : 0 OK" || fail "#wrong is not 0"
 counter() { cat /sys/class/infiniband/sltiny_*/ports/1/hw_counters/"$1" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 echo "rxe counters over all devices: out_of_seq_request $(counter out_of_seq_request), rcvd_seq_err $(counter rcvd_seq_err), completer_retry_err $(counter completer_retry_err)"
 [ "$(counter out_of_seq_request)" = 0 ] || fail "rxe saw packets out of sequence on healthy links: a flow was reordered"
+# 4. Rank 3 reads a copy of the cluster file under another name: its connection requests carry
+#    that cluster's hash, and the ranks it dials end naming it (within the connect deadline).
+agent=$(dirname "$SL")/agents/scalelab-agent
+[ -x "$agent" ] || agent=scalelab-agent
+start=$(date +%s)
+if out=$("$SL" run tiny --timeout 120 -- sh -c '
+    f=$SCALELAB_CLUSTER_FILE
+    if [ "$RANK" = 3 ]; then sed "s/\"name\": *\"tiny\"/\"name\": \"other-cluster\"/" "$f" > /tmp/other-cluster.json; f=/tmp/other-cluster.json; fi
+    exec "$0" all_reduce --cluster-file "$f" --transport verbs -b 64K -e 64K -n 1 -w 0 --connect-timeout-ms 20000' "$agent" 2>&1); then
+  echo "$out"; fail "a rank of another cluster was connected"
+fi
+took=$(( $(date +%s) - start ))
+echo "$out" | grep -m3 "speaks for cluster" || true
+echo "$out" | grep -q "speaks for cluster 'other-cluster', not this rank's cluster 'tiny'" ||
+  { echo "$out"; fail "the foreign rank was not named"; }
+[ "$took" -le 60 ] || fail "the foreign rank took ${took} s to be refused"
+echo "a rank of another cluster refused by name in ${took} s"
 echo "PASS scalelab fabric checks"
