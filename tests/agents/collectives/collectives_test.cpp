@@ -112,20 +112,24 @@ struct HierLayout {
 
 class HierAllReduce : public ::testing::TestWithParam<HierLayout> {};
 
-TEST_P(HierAllReduce, MatchesReference) {
-  const auto [d, s] = GetParam();
-  const int n = d * s;
-  const ClusterInfo cl = make_inprocess_cluster(n, s);
-  ASSERT_EQ(resolve_algo(domains_of(cl), Algo::automatic), Algo::hier);
+// Every all_reduce case of the sweep with `algo` on n in-process ranks in domains of `domain_size`.
+static void expect_all_reduce_correct(int n, int domain_size, Algo algo) {
   std::mutex mu;
   std::vector<std::string> fails;
-  auto errors = run_inprocess(n, s, small_chunks(), [&](Comm& c) {
-    auto f = sweep(c, {Collective::all_reduce}, Algo::hier);
+  auto errors = run_inprocess(n, domain_size, small_chunks(), [&](Comm& c) {
+    ASSERT_EQ(resolve_algo(c.domains(), algo), algo);
+    auto f = sweep(c, {Collective::all_reduce}, algo);
     std::lock_guard lk(mu);
     fails.insert(fails.end(), f.begin(), f.end());
   });
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_TRUE(fails.empty()) << fails.size() << " failures, first: " << fails.front();
+}
+
+TEST_P(HierAllReduce, MatchesReference) {
+  const auto [d, s] = GetParam();
+  ASSERT_EQ(resolve_algo(domains_of(make_inprocess_cluster(d * s, s)), Algo::automatic), Algo::hier);
+  expect_all_reduce_correct(d * s, s, Algo::hier);
 }
 
 INSTANTIATE_TEST_SUITE_P(Agents, HierAllReduce,
@@ -138,17 +142,7 @@ class TreeAllReduce : public ::testing::TestWithParam<HierLayout> {};
 // so every case is pipelined over several chunks.
 TEST_P(TreeAllReduce, MatchesReference) {
   const auto [d, s] = GetParam();
-  const int n = d * std::max(s, 1);
-  std::mutex mu;
-  std::vector<std::string> fails;
-  auto errors = run_inprocess(n, s, small_chunks(), [&](Comm& c) {
-    ASSERT_EQ(resolve_algo(c.domains(), Algo::tree), Algo::tree);
-    auto f = sweep(c, {Collective::all_reduce}, Algo::tree);
-    std::lock_guard lk(mu);
-    fails.insert(fails.end(), f.begin(), f.end());
-  });
-  EXPECT_TRUE(errors.empty()) << errors.front();
-  EXPECT_TRUE(fails.empty()) << fails.size() << " failures, first: " << fails.front();
+  expect_all_reduce_correct(d * std::max(s, 1), s, Algo::tree);
 }
 
 INSTANTIATE_TEST_SUITE_P(Agents, TreeAllReduce,

@@ -105,19 +105,6 @@ void accept_and_drain(int listen_fd) {
   for (int fd : fds) ::close(fd);
 }
 
-int listen_on(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
-    throw std::runtime_error("fake rank 2 cannot listen");
-  return fd;
-}
-
 // Ranks 0 and 1 run an all_reduce in a world of 3 on cluster "loop"; `peer(base_port)` plays rank 2's
 // dialling side (what it sends to ranks 0 and 1), while its listening side takes their connections.
 void all_reduce_body(Comm& comm) {
@@ -131,7 +118,7 @@ Run run_with_fake_rank2(const std::function<void(int base)>& peer, const Connect
   const ClusterInfo c = loopback_cluster(3, base);
   const long rss0 = rss_kib();
   g_ranks_done = false;
-  const int listen_fd = listen_on(base + 2);
+  const int listen_fd = loopback_listener(base + 2);
   std::thread listener([&] { accept_and_drain(listen_fd); });
   std::thread fake([&] { peer(base); });
   Run run;

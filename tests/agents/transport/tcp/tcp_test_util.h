@@ -33,6 +33,22 @@ inline bool port_free(int port) {
   return ok;
 }
 
+// A socket listening on 127.0.0.1:port (a rank's port taken before the rank starts, or a fake rank's).
+inline int loopback_listener(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(port));
+  }
+  return fd;
+}
+
 // A base port with n free ports after it (different per process and per call).
 inline int free_base(int n) {
   static std::atomic<int> next{20000 + (::getpid() * 97) % 30000};

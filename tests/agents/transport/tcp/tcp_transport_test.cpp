@@ -107,19 +107,6 @@ TEST(TcpTransport, PeerThatExitsIsReportedAsConnectionLoss) {
 
 namespace {
 
-int listening_socket(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
-    throw std::runtime_error("cannot listen on " + std::to_string(port));
-  return fd;
-}
-
 // Two ranks where rank 1 starts `late_ms` after rank 0; with `premade`, both ports listen from the
 // start (the launcher's sockets). Returns each rank's redialled() count (-1: failed).
 std::vector<int> late_second_rank(int late_ms, bool premade) {
@@ -127,7 +114,7 @@ std::vector<int> late_second_rank(int late_ms, bool premade) {
   const ClusterInfo c = loopback_cluster(2, base);
   std::vector<int> fds(2, -1), redialled(2, -1);
   if (premade)
-    for (int r = 0; r < 2; ++r) fds[r] = listening_socket(base + r);
+    for (int r = 0; r < 2; ++r) fds[r] = loopback_listener(base + r);
   std::vector<std::thread> ts;
   for (int r = 0; r < 2; ++r)
     ts.emplace_back([&, r] {
@@ -164,7 +151,7 @@ TEST(TcpTransport, PortsThatListenFromTheStartNeedNoDialAgain) {
 
 TEST(TcpTransport, AHandedOverSocketOnTheWrongPortIsRefusedByName) {
   const int base = free_base(3);
-  const int fd = listening_socket(base + 2);
+  const int fd = loopback_listener(base + 2);
   TcpOptions o;
   o.base_port = static_cast<uint16_t>(base);
   o.listen_fd = fd;
