@@ -34,6 +34,21 @@ namespace {
 
 constexpr int kConnectMs = 2500, kStepMs = 1500;
 
+// How much the flood test's RSS may grow. Under AddressSanitizer freed blocks wait in quarantine
+// and every allocation maps shadow memory, so RSS says less about what is still held: the 8 MiB
+// bound measured 76 MiB of growth there (2026-12-04).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kFloodGrowthKib = 192 << 10;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr long kFloodGrowthKib = 192 << 10;
+#else
+constexpr long kFloodGrowthKib = 64 << 10;
+#endif
+#else
+constexpr long kFloodGrowthKib = 64 << 10;
+#endif
+
 long rss_kib() {
   std::ifstream f("/proc/self/status");
   std::string line;
@@ -301,5 +316,5 @@ TEST(HostilePeer, AFloodOfValidFramesEndsTheRankNotItsMemory) {
     }
   });
   expect_named(run, "bytes ahead of this rank's posted receives, more than the 8388608 a peer may", 2, 1.5);
-  EXPECT_LT(run.rss_growth_kib, 64 << 10) << "the flood was buffered past the bound";
+  EXPECT_LT(run.rss_growth_kib, kFloodGrowthKib) << "the flood was buffered past the bound";
 }
