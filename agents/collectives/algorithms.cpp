@@ -78,6 +78,10 @@ Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
   return ok ? Algo::hier : Algo::ring;
 }
 
+bool uses_domain_stages(const std::vector<int>& domains, Algo resolved) {
+  return resolved == Algo::hier || (resolved == Algo::tree && hier_applicable(domains));
+}
+
 std::vector<Segment> split_even(std::size_t count, int parts) {
   std::vector<Segment> s(parts);
   const std::size_t base = count / parts, rem = count % parts;
@@ -277,7 +281,7 @@ void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType 
   }
   if (c.size() == 1 || count == 0) return;
   const Algo a = resolve_algo(c.domains(), algo);
-  if (a == Algo::hier || (a == Algo::tree && hier_applicable(c.domains())))
+  if (uses_domain_stages(c.domains(), a))
     hier_all_reduce(c, data, count, t, op, src, a == Algo::tree);
   else if (a == Algo::tree) {
     StageTimer st(c, "tree all-reduce");

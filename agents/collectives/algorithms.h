@@ -25,6 +25,9 @@ std::string_view algo_name(Algo a);
 // auto: hier where hier_applicable (collectives/nccl_conventions.h), else ring. Requesting hier
 // where it does not apply throws std::invalid_argument; tree always applies.
 Algo resolve_algo(const std::vector<int>& domains, Algo requested);
+// Whether a resolved algorithm runs the domain stages (reduce-scatter, then the stage across
+// domains per rail, then all-gather): hier, and tree where hier applies.
+bool uses_domain_stages(const std::vector<int>& domains, Algo resolved);
 
 // Buffers follow NCCL: send/recv may be equal (in-place) where NCCL allows it:
 //   all_reduce: count in, count out;            all_gather: sendcount in, n*sendcount out (in-place: send == recv + rank*sendcount)

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "collectives/nccl_conventions.h"
 #include "collectives/tree.h"
 
 namespace scalelab::agent {
@@ -86,7 +85,7 @@ std::vector<int> peers_needed(const std::vector<int>& domains, int rank, bool al
     if (tree.parent >= 0) peers.insert(tree.parent);
     peers.insert(tree.children.begin(), tree.children.end());
     const Algo a = resolve_algo(domains, algo);
-    const bool hier = a == Algo::hier || (a == Algo::tree && hier_applicable(domains));
+    const bool hier = uses_domain_stages(domains, a);
     std::vector<int> across(n);  // the group the stage across domains runs over: a rail, or the world
     for (int r = 0; r < n; ++r) across[r] = r;
     if (hier) {

@@ -295,13 +295,16 @@ class Connector {
 
 }  // namespace
 
+void set_socket_buffers(int fd, int buffer_bytes) {
+  if (buffer_bytes <= 0) return;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+}
+
 void tune_tcp_socket(int fd, int buffer_bytes) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (buffer_bytes > 0) {
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
+  set_socket_buffers(fd, buffer_bytes);
 }
 
 TcpConnections connect_tcp_peers(int listen_fd, int rank, int world, const std::vector<PeerRoute>& peers,

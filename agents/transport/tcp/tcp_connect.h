@@ -36,5 +36,8 @@ TcpConnections connect_tcp_peers(int listen_fd, int rank, int world, const std::
 
 // Sets TCP_NODELAY and both buffer sizes (0: the kernel's).
 void tune_tcp_socket(int fd, int buffer_bytes);
+// Both buffer sizes alone (0: leave the kernel's). On a listener, accepted sockets inherit them
+// from the SYN on, so the window can scale to them.
+void set_socket_buffers(int fd, int buffer_bytes);
 
 }  // namespace scalelab::agent

@@ -43,14 +43,6 @@ int listening_port(int fd) {
   return ntohs(a.sin_port);
 }
 
-// Accepted sockets inherit the listener's buffer sizes from the SYN on: set there, the window can
-// scale to them.
-void set_buffers(int listen_fd, int bytes) {
-  if (bytes <= 0) return;
-  ::setsockopt(listen_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-  ::setsockopt(listen_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
-}
-
 }  // namespace
 
 int inherited_listen_fd() {
@@ -76,7 +68,7 @@ TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
                                         opts_.listen_fd, port, opts_.base_port, rank_));
     listen_fd_ = opts_.listen_fd;
     ::fcntl(listen_fd_, F_SETFD, FD_CLOEXEC);  // no process this rank starts gets the port
-    set_buffers(listen_fd_, opts_.socket_buffer_bytes);
+    set_socket_buffers(listen_fd_, opts_.socket_buffer_bytes);
     set_nonblocking(listen_fd_);
     return;
   }
@@ -84,7 +76,7 @@ TcpTransport::TcpTransport(int rank, int world_size, TcpOptions opts)
   if (listen_fd_ < 0) throw CollectiveError(self, "tcp", "socket(): " + errno_cause(errno));
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  set_buffers(listen_fd_, opts_.socket_buffer_bytes);
+  set_socket_buffers(listen_fd_, opts_.socket_buffer_bytes);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));

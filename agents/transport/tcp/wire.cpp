@@ -1,7 +1,6 @@
 #include "transport/tcp/wire.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -25,18 +24,6 @@ uint64_t get64(const std::byte* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v |= uint64_t(std::to_integer<uint8_t>(p[i])) << (8 * i);
   return v;
-}
-
-// The carried name made printable for messages: anything outside [A-Za-z0-9_.-] as \xNN.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
-      out += static_cast<char>(ch);
-    else
-      out += fmt::format("\\x{:02x}", ch);
-  }
-  return out;
 }
 
 }  // namespace
@@ -68,8 +55,8 @@ Hello check_hello(const std::byte* b, const std::string& cluster, int self, int 
   const char* name = reinterpret_cast<const char*>(&b[24]);
   h.cluster.assign(name, strnlen(name, kClusterNameBytes));
   if (h.cluster_hash != cluster_hash(cluster))
-    throw WireError(fmt::format("speaks for cluster '{}', not this rank's cluster '{}'", printable(h.cluster),
-                                printable(cluster)));
+    throw WireError(fmt::format("speaks for cluster '{}', not this rank's cluster '{}'",
+                                printable_cluster_name(h.cluster), printable_cluster_name(cluster)));
   if (h.world != static_cast<uint32_t>(world))
     throw WireError(fmt::format("says the world has {} ranks; this cluster has {}", h.world, world));
   if (h.rank >= static_cast<uint32_t>(world) || static_cast<int>(h.rank) == self)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -47,19 +46,6 @@ ConnHello make_hello(const std::string& cluster, int rank, int world, uint32_t a
   ConnHello h{kMagic, static_cast<uint32_t>(rank), static_cast<uint32_t>(world), attempt, cluster_hash(cluster), {}};
   std::memcpy(h.cluster, cluster.data(), std::min(cluster.size(), sizeof h.cluster));
   return h;
-}
-
-// The carried name made printable for messages: anything outside [A-Za-z0-9_.-] as \xNN.
-std::string carried_name(const ConnHello& h) {
-  std::string out;
-  for (std::size_t i = 0; i < sizeof h.cluster && h.cluster[i]; ++i) {
-    const auto ch = static_cast<unsigned char>(h.cluster[i]);
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
-      out += static_cast<char>(ch);
-    else
-      out += fmt::format("\\x{:02x}", ch);
-  }
-  return out;
 }
 
 VerbsCmEvent cm_event_of(rdma_cm_event_type t) {
@@ -442,7 +428,9 @@ class VerbsTransport final : public Transport {
                          "not the magic 0x{:08x} (\"SLV2\")",
                          len, len >= 4 ? h.magic : 0, kMagic);
     if (h.cluster_hash != cluster_hash(o_.cluster))
-      return fmt::format("speaks for cluster '{}', not this rank's cluster '{}'", carried_name(h), o_.cluster);
+      return fmt::format("speaks for cluster '{}', not this rank's cluster '{}'",
+                         printable_cluster_name(std::string(h.cluster, strnlen(h.cluster, sizeof h.cluster))),
+                         printable_cluster_name(o_.cluster));
     if (static_cast<int>(h.world) != world_)
       return fmt::format("says the world has {} ranks; this cluster has {}", h.world, world_);
     return "";
