@@ -119,7 +119,10 @@ std::byte* Comm::scratch(std::size_t bytes, int slot) {
   return s.data();
 }
 
-void Comm::begin_op() { op_start_ = Clock::now(); }
+void Comm::begin_op() {
+  op_start_ = Clock::now();
+  ++ops_begun_;
+}
 
 void Comm::add_stage_time(std::string_view name, double seconds) {
   for (auto& st : stage_times_)

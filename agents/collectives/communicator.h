@@ -67,6 +67,7 @@ class Comm {
   // Marks the start of a collective: CollectiveError.elapsed_ms is measured from here.
   void begin_op();
   double elapsed_ms() const;
+  long ops_begun() const { return ops_begun_; }  // collectives started on this communicator
 
   // Stage times: the algorithms add to them, the benchmark resets and reads them.
   void add_stage_time(std::string_view name, double seconds);
@@ -89,6 +90,7 @@ class Comm {
   CommOptions opts_;
   std::vector<std::vector<std::byte>> scratch_;
   Clock::time_point op_start_;
+  long ops_begun_ = 0;
   std::vector<StageTime> stage_times_;  // in the order first seen
 };
 

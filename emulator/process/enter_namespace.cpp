@@ -36,6 +36,11 @@ void write_all(const char* s) noexcept {
 NamespaceEntry::NamespaceEntry(std::string netns_name, NodeIdentity identity)
     : name_(std::move(netns_name)), path_(locations::netns_dir() + "/" + name_), identity_(std::move(identity)) {}
 
+void NamespaceEntry::copy_mounts_of(int mount_namespace_fd, std::string working_directory) {
+  mount_template_fd_ = mount_namespace_fd;
+  cwd_ = std::move(working_directory);
+}
+
 const char* NamespaceEntry::enter() const noexcept {
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "open";
@@ -46,6 +51,8 @@ const char* NamespaceEntry::enter() const noexcept {
     return "setns";
   }
   ::close(fd);
+  // setns into a mount namespace moves the root and cwd to its root: the cwd is set again below.
+  if (mount_template_fd_ >= 0 && ::setns(mount_template_fd_, CLONE_NEWNS) < 0) return "setns(mount template)";
   if (::unshare(CLONE_NEWNS) < 0) return "unshare(CLONE_NEWNS)";
   // Keep the host's mounts from seeing ours, then show this namespace's sysfs.
   if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0) return "mount --make-rslave /";
@@ -58,6 +65,7 @@ const char* NamespaceEntry::enter() const noexcept {
     if (::unshare(CLONE_NEWUTS) < 0) return "unshare(CLONE_NEWUTS)";
     if (::sethostname(identity_.hostname.data(), identity_.hostname.size()) < 0) return "sethostname";
   }
+  if (mount_template_fd_ >= 0 && ::chdir(cwd_.c_str()) < 0) return "chdir to the launcher's working directory";
   return nullptr;
 }
 

@@ -22,6 +22,9 @@ class NamespaceEntry {
  public:
   static constexpr const char* kBindHostsStep = "bind-mount the cluster's hosts file over /etc/hosts";
   explicit NamespaceEntry(std::string netns_name, NodeIdentity identity = {});
+  // Copy this mount namespace (a MountTemplate's fd) instead of the caller's own; the working
+  // directory is kept by path. The fd must stay open until enter() has run.
+  void copy_mounts_of(int mount_namespace_fd, std::string working_directory);
   const std::string& netns_name() const { return name_; }
   const std::string& path() const { return path_; }  // /run/netns/<name>
   const NodeIdentity& identity() const { return identity_; }
@@ -36,6 +39,8 @@ class NamespaceEntry {
  private:
   std::string name_, path_;
   NodeIdentity identity_;
+  int mount_template_fd_ = -1;
+  std::string cwd_;
 };
 
 // Returns an error message, or empty on success.

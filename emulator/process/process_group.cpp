@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "emulator/process/enter_namespace.h"
+#include "emulator/process/mount_template.h"
 
 namespace bp = boost::process;
 
@@ -79,6 +80,11 @@ void raise_open_file_limit() {
   }
 }
 
+std::string current_directory() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
 std::string resolve_command(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
   auto found = bp::search_path(name);
@@ -105,6 +111,8 @@ struct ProcessGroup::Impl {
   };
   std::string pids_file;
   LineSink sink;
+  std::optional<MountTemplate> mount_template;  // made at the group's first launch into a namespace
+  std::string working_directory = current_directory();
   mutable std::mutex mutex;
   std::condition_variable output_done;
   std::vector<std::unique_ptr<Member>> members;  // appended under mutex; elements never move
@@ -249,7 +257,11 @@ void ProcessGroup::launch(const LaunchSpec& spec) {
   // entries (an ASan heap-buffer-overflow on every launch); set() checks the lengths.
   for (const auto& [k, v] : spec.env) child_env.set(k, v);
   std::optional<NamespaceEntry> entry;
-  if (!spec.netns.empty()) entry.emplace(spec.netns, spec.identity);
+  if (!spec.netns.empty()) {
+    entry.emplace(spec.netns, spec.identity);
+    if (!impl_->mount_template) impl_->mount_template.emplace();
+    if (impl_->mount_template->valid()) entry->copy_mounts_of(impl_->mount_template->fd(), impl_->working_directory);
+  }
   EnterNamespaceInChild enter;
   enter.entry = entry ? &*entry : nullptr;
   enter.keep_fd = spec.keep_fd;

@@ -52,6 +52,38 @@ TEST(Benchmark, InprocessSweepHasNoWrongResults) {
   }
 }
 
+// -c 1 validates the timed iteration itself where its input survives (out of place; in place at
+// -n 1) instead of running one more collective: at 1024 ranks each one is seconds.
+TEST(Benchmark, TheCheckReadsTheTimedIterationWhereItsInputSurvives) {
+  auto collectives_run = [](int iters, int check) {
+    BenchConfig cfg;
+    cfg.coll = Collective::all_reduce;
+    cfg.minbytes = cfg.maxbytes = 4096;
+    cfg.iters = iters;
+    cfg.warmup = 1;
+    cfg.check = check;
+    std::mutex mu;
+    std::vector<long> ops;
+    auto errors = run_inprocess(4, 2, CommOptions{}, [&](Comm& c) {
+      const auto rep = run_benchmark(c, cfg);
+      EXPECT_EQ(rep.rows.at(0).oop.wrong, check ? 0 : -1);  // -1: not checked
+      EXPECT_EQ(rep.rows.at(0).ip.wrong, check ? 0 : -1);
+      std::lock_guard lk(mu);
+      ops.push_back(c.ops_begun());
+    });
+    EXPECT_TRUE(errors.empty()) << errors.front();
+    EXPECT_EQ(ops.size(), 4u);
+    return ops.empty() ? -1L : ops.front();
+  };
+  // warm-up, then per placement the sync and the timed iterations
+  EXPECT_EQ(collectives_run(1, 0), 1 + 2 * (1 + 1));
+  EXPECT_EQ(collectives_run(1, 1), 1 + 2 * (1 + 1));
+  // in place over two iterations the input is gone: that check runs a collective of its own
+  EXPECT_EQ(collectives_run(2, 1), 1 + (1 + 2) + (1 + 2 + 1));
+  // a second check always runs its own
+  EXPECT_EQ(collectives_run(1, 2), 1 + 2 * (1 + 1 + 1));
+}
+
 // Every all_reduce row says where its time went, stage by stage, with the cost model's names.
 TEST(Benchmark, AllReduceRowsCarryTheTimeOfEachStage) {
   for (const Algo algo : {Algo::hier, Algo::ring}) {
