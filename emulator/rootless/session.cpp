@@ -233,7 +233,15 @@ Holder Session::ensure_holder(std::vector<std::string>* notes) {
   // exclusive only to start one, which waits for the commands of a dead session to finish.
   lock(LOCK_SH);
   if (auto h = live_holder()) return *h;
-  lock(LOCK_EX);
+  while (flock(lock_fd_, LOCK_EX | LOCK_NB) < 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) throw RootlessError(fmt::format("flock {}/holder.lock: {}", base_, std::strerror(errno)));
+    if (auto h = live_holder()) return *h;  // another command started one meanwhile; still shared
+    // A command of the dead session (a `run` waiting on its ranks) joined the holder's user
+    // namespace and keeps its shared lock as long as its ranks live, which can be hours: it and
+    // they are what the dead session left, so they are stopped now instead of waited out.
+    if (auto dead = read_record(base_ + "/holder.json"); dead && !alive(*dead)) stop(processes_in_user_namespace(dead->userns_inode));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (auto h = live_holder()) {
     lock(LOCK_SH);
     return *h;

@@ -155,6 +155,30 @@ TEST_F(SessionTest, ADeadHoldersProcessesAndRecordsAreRemoved) {
   EXPECT_NE(notes[0].find("1 process"), std::string::npos) << notes[0];
 }
 
+TEST_F(SessionTest, ACommandOfADeadSessionHoldingTheLockIsStoppedNotWaitedFor) {
+  Holder h = session().ensure_holder(nullptr);
+  // A `scalelab run` of the session: it keeps the lock shared while its ranks run, for good here.
+  pid_t command = fork();
+  if (command == 0) {
+    Session inside(base_);
+    Holder joined = inside.ensure_holder(nullptr);
+    inside.join(joined);
+    for (;;) pause();
+  }
+  for (int i = 0; i < 200 && inode_of("/proc/" + std::to_string(command) + "/ns/user") != h.userns_inode; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(inode_of("/proc/" + std::to_string(command) + "/ns/user"), h.userns_inode);
+  kill(h.pid, SIGKILL);
+  ASSERT_TRUE(gone(h.pid));
+
+  // The command would never end on its own: that this returns at all is the point.
+  Holder fresh = session().ensure_holder(nullptr);
+  EXPECT_NE(fresh.pid, h.pid);
+  int status = 0;
+  ASSERT_EQ(waitpid(command, &status, 0), command);
+  EXPECT_TRUE(WIFSIGNALED(status));
+}
+
 TEST_F(SessionTest, EndStopsTheHolderAndEverythingInIt) {
   Holder h = session().ensure_holder(nullptr);
   auto stopped = session().end(h);

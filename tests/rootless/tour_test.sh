@@ -146,7 +146,8 @@ for _ in $(seq 30); do [ -n "$(running_of_user)" ] || break; sleep 0.1; done
 
 echo "== kill -9 of the holder with a rank running, then clean"
 sl up --rootless "$tmp/topologies/tiny.json" > /dev/null
-sl run --rootless tiny -- sleep 60 > /dev/null 2>&1 &
+# The run keeps the session's lock while its ranks live: clean must stop them, not wait an hour.
+sl run --rootless tiny -- sleep 3600 > /dev/null 2>&1 &
 for _ in $(seq 100); do [ "$(pgrep -u "$user" -x sleep | wc -l)" -ge 4 ] && break; sleep 0.05; done
 [ "$(pgrep -u "$user" -x sleep | wc -l)" -ge 4 ] || fail "the ranks did not start"
 kill -9 "$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$xdg/scalelab/holder.json")"
