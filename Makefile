@@ -15,6 +15,10 @@ else ifeq ($(SANITIZE),thread)
   BUILD := build-tsan
   CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DSCALELAB_SANITIZE=thread
 endif
+# The test tiers the tree builds tests for (comma-separated); the sanitized unit tier of `make
+# test` builds the unit tier's only.
+TIERS ?= unit,netns,kernel
+CMAKE_FLAGS += -DSCALELAB_TEST_TIERS=$(TIERS)
 export SANITIZE
 
 .PHONY: deps build demo test test-unit test-netns test-kernel test-tsan clean-clusters package
@@ -35,7 +39,7 @@ demo: build
 test: build
 	bash scripts/run-tests.sh $(BUILD)
 ifeq ($(SANITIZE),)
-	$(MAKE) --no-print-directory test-unit SANITIZE=1
+	$(MAKE) --no-print-directory test-unit SANITIZE=1 TIERS=unit
 endif
 
 # The agents' transports and collectives under ThreadSanitizer (build-tsan, agents only).

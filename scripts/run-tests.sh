@@ -22,6 +22,8 @@ clusters_on_machine() {
     ip netns list 2>/dev/null | awk '$1 ~ /^sl-/ {print "netns " $1}'; } | sort
 }
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for tier in $tiers; do
   if [ "$tier" != unit ] && [ "$(id -u)" -ne 0 ]; then
     if [ "${CI:-}" = true ]; then echo "tests: the $tier tier needs root; CI must run as root" >&2; exit 1; fi
@@ -37,7 +39,15 @@ for tier in $tiers; do
     echo "$before" | sed 's/^/  /'
   fi
   status=0
-  ctest --test-dir "$build" -L "^${tier}\$" "${exclude[@]}" --output-on-failure --no-tests=error || status=$?
+  # The unit tier's tests are independent of each other (the 60-second fuzzers most of all): one
+  # per core. The other tiers share the machine's network stack and measure rates: one at a time.
+  jobs=1
+  [ "$tier" != unit ] || jobs=$(nproc)
+  started=$(date +%s)
+  ctest --test-dir "$build" -L "^${tier}\$" "${exclude[@]}" -j "$jobs" --output-on-failure --no-tests=error \
+    | tee "$log" || status=$?
+  echo "=== tier: $tier took $(( $(date +%s) - started )) s (-j $jobs); its slowest tests:"
+  sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' "$log" | sort -rn | head -8 | sed 's/^/  /'
   if [ "$tier" != unit ]; then
     leaked=$(comm -13 <(echo "$before") <(clusters_on_machine) | sed '/^$/d')
     [ -z "$leaked" ] || { echo "WARNING: the $tier tier left behind (remove with: $build/scalelab clean):"; echo "$leaked" | sed 's/^/  /'; }
