@@ -47,7 +47,8 @@ for tier in $tiers; do
   ctest --test-dir "$build" -L "^${tier}\$" "${exclude[@]}" -j "$jobs" --output-on-failure --no-tests=error \
     | tee "$log" || status=$?
   echo "=== tier: $tier took $(( $(date +%s) - started )) s (-j $jobs); its slowest tests:"
-  sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' "$log" | sort -rn | head -8 | sed 's/^/  /'
+  # awk reads to the end: head would stop early, sort would die of SIGPIPE and pipefail end the run.
+  sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec$/\2 \1/p' "$log" | sort -rn | awk "NR <= 8" | sed 's/^/  /'
   if [ "$tier" != unit ]; then
     leaked=$(comm -13 <(echo "$before") <(clusters_on_machine) | sed '/^$/d')
     [ -z "$leaked" ] || { echo "WARNING: the $tier tier left behind (remove with: $build/scalelab clean):"; echo "$leaked" | sed 's/^/  /'; }
