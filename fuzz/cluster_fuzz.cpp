@@ -1,4 +1,4 @@
-// libFuzzer target: the cluster file the agents read (agents/collectives/cluster.h), and the routes
+// libFuzzer target: the cluster file the agents read, JSON or table (agents/collectives/cluster.h), and the routes
 // and sub-clusters the agents derive from it. A rejection must be a ClusterFileError.
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 using namespace scalelab::agent;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto c = parse_text<ClusterFileError>(data, size, [](const std::string& s) { return parse_cluster(s, "<fuzz>"); });
+  const auto c = parse_text<ClusterFileError>(data, size, [](const std::string& s) { return parse_cluster_file_text(s, "<fuzz>"); });
   if (!c) return 0;
   (void)domains_of(*c);
   const int n = std::min(c->world_size, 16);

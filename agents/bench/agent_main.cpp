@@ -26,6 +26,7 @@
 #include "bench/benchmark.h"
 #include "bench/startup.h"
 #include "collectives/cluster.h"
+#include "collectives/cluster_table.h"
 #include "collectives/setup.h"
 
 using namespace scalelab::agent;
@@ -412,10 +413,10 @@ int main(int argc, char** argv) {
       run.cluster = make_inprocess_cluster(a.inprocess, a.domain_size);
     } else {
       if (a.cluster_file.empty()) {
-        if (const char* f = std::getenv("SCALELAB_CLUSTER_FILE")) a.cluster_file = f;
+        a.cluster_file = cluster_file_from_environment();
       }
       if (a.cluster_file.empty())
-        throw std::invalid_argument("need --cluster-file (or SCALELAB_CLUSTER_FILE), or --inprocess N");
+        throw std::invalid_argument("need --cluster-file (or SCALELAB_CLUSTER_TABLE / SCALELAB_CLUSTER_FILE), or --inprocess N");
       if (a.rank < 0) a.rank = static_cast<int>(env_long("SCALELAB_RANK", env_long("RANK", -1)));
       run.a = a;
       run.cluster = load_cluster_file(a.cluster_file);

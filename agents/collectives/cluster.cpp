@@ -1,6 +1,9 @@
 #include "collectives/cluster.h"
 
+#include "collectives/cluster_table.h"
+
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <type_traits>
 #include <map>
@@ -71,36 +74,6 @@ std::optional<TierInfo> tier(const json& j, const char* key, const std::string& 
   return ti;
 }
 
-// Every pair must be addressable. Checked per rank, not per pair: each of 1024 agents parses the
-// file, and 1 M route_between calls per agent cost about a second of CPU each, which at 1024
-// ranks on 2 cores was most of the start-up.
-void check_every_pair_reachable(const ClusterInfo& c, const std::vector<std::size_t>& index_of_rank,
-                                const std::string& origin) {
-  std::map<int, std::vector<int>> members;  // domain -> ranks, ascending
-  for (const auto& r : c.ranks)
-    if (r.domain >= 0) members[r.domain].push_back(r.rank);
-  for (const auto& r : c.ranks) {
-    const std::vector<int>* mates = r.domain >= 0 ? &members.at(r.domain) : nullptr;
-    const int domain_peers = mates ? static_cast<int>(mates->size()) - 1 : 0;
-    const std::string p = fmt::format("/ranks/{}", index_of_rank.at(r.rank));
-    if (domain_peers > 0 && !r.scale_up) {
-      const int mate = mates->at(0) == r.rank ? mates->at(1) : mates->at(0);
-      bad(origin, p + "/scale_up",
-          fmt::format("missing, but rank {} shares domain {} with rank {}, which it reaches over scale_up; give it a "
-                      "scale_up endpoint or a domain of its own",
-                      r.rank, r.domain, mate));
-    }
-    if (c.world_size - 1 - domain_peers > 0 && !r.scale_out) {
-      int other = 0;
-      while (other == r.rank || (r.domain >= 0 && c.ranks[other].domain == r.domain)) ++other;
-      bad(origin, p + "/scale_out",
-          fmt::format("missing, but rank {} reaches rank {} (outside its scale-up domain) over scale_out; give it a "
-                      "scale_out endpoint",
-                      r.rank, other));
-    }
-  }
-}
-
 }  // namespace
 
 ClusterInfo parse_cluster(const std::string& text, const std::string& origin) {
@@ -150,8 +123,13 @@ ClusterInfo parse_cluster(const std::string& text, const std::string& origin) {
   }
   c.scale_up = tier(j, "scale_up", origin);
   c.scale_out = tier(j, "scale_out", origin);
-  check_every_pair_reachable(c, index_of_rank, origin);
+  check_every_pair_reachable(
+      c, [&](int rank, const char* field) { return fmt::format("/ranks/{}/{}", index_of_rank.at(rank), field); }, origin);
   return c;
+}
+
+ClusterInfo parse_cluster_file_text(const std::string& text, const std::string& origin) {
+  return is_cluster_table(text) ? parse_cluster_table(text, origin) : parse_cluster(text, origin);
 }
 
 ClusterInfo load_cluster_file(const std::string& path) {
@@ -159,7 +137,7 @@ ClusterInfo load_cluster_file(const std::string& path) {
   if (!f) throw ClusterFileError(fmt::format("{}: cannot open", path));
   std::stringstream ss;
   ss << f.rdbuf();
-  return parse_cluster(ss.str(), path);
+  return parse_cluster_file_text(ss.str(), path);
 }
 
 ClusterInfo make_inprocess_cluster(int n, int domain_size) {
@@ -227,5 +205,35 @@ std::vector<int> domains_of(const ClusterInfo& c) {
   for (const auto& r : c.ranks) d[r.rank] = r.domain;
   return d;
 }
+
+// Checked per rank, not per pair: each of 1024 agents parses the
+// file, and 1 M route_between calls per agent cost about a second of CPU each, which at 1024
+// ranks on 2 cores was most of the start-up.
+void check_every_pair_reachable(const ClusterInfo& c, const RankLocation& where,
+                                const std::string& origin) {
+  std::map<int, std::vector<int>> members;  // domain -> ranks, ascending
+  for (const auto& r : c.ranks)
+    if (r.domain >= 0) members[r.domain].push_back(r.rank);
+  for (const auto& r : c.ranks) {
+    const std::vector<int>* mates = r.domain >= 0 ? &members.at(r.domain) : nullptr;
+    const int domain_peers = mates ? static_cast<int>(mates->size()) - 1 : 0;
+    if (domain_peers > 0 && !r.scale_up) {
+      const int mate = mates->at(0) == r.rank ? mates->at(1) : mates->at(0);
+      bad(origin, where(r.rank, "scale_up"),
+          fmt::format("missing, but rank {} shares domain {} with rank {}, which it reaches over scale_up; give it a "
+                      "scale_up endpoint or a domain of its own",
+                      r.rank, r.domain, mate));
+    }
+    if (c.world_size - 1 - domain_peers > 0 && !r.scale_out) {
+      int other = 0;
+      while (other == r.rank || (r.domain >= 0 && c.ranks[other].domain == r.domain)) ++other;
+      bad(origin, where(r.rank, "scale_out"),
+          fmt::format("missing, but rank {} reaches rank {} (outside its scale-up domain) over scale_out; give it a "
+                      "scale_out endpoint",
+                      r.rank, other));
+    }
+  }
+}
+
 
 }  // namespace scalelab::agent

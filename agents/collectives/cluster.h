@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -48,9 +49,17 @@ class ClusterFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parse and validate (comments allowed). `origin` names the source in error messages.
+// Parse and validate the JSON cluster file (comments allowed). `origin` names the source in error messages.
 ClusterInfo parse_cluster(const std::string& text, const std::string& origin = "<cluster>");
+// Either form the runtime writes: the table (collectives/cluster_table.h) by its first line, else JSON.
+ClusterInfo parse_cluster_file_text(const std::string& text, const std::string& origin = "<cluster>");
 ClusterInfo load_cluster_file(const std::string& path);
+
+// Where a rank's field is in the file being read ("/ranks/3/scale_up", "line 7 (scale_up)"), for errors.
+using RankLocation = std::function<std::string(int rank, const char* field)>;
+// The check both readers end with: a rank with domain mates has a scale_up endpoint, one with peers
+// outside its domain a scale_out endpoint. Throws ClusterFileError naming the rank and the fix.
+void check_every_pair_reachable(const ClusterInfo& c, const RankLocation& where, const std::string& origin);
 
 // A cluster of n ranks for the in-process transport: domains of `domain_size` consecutive ranks
 // (0 = no scale-up domains), one host per domain.

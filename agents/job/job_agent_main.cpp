@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "collectives/cluster.h"
+#include "collectives/cluster_table.h"
 #include "collectives/setup.h"
 #include "emulator/job/job_spec.h"
 #include "job/job_runner.h"
@@ -209,8 +210,8 @@ int main(int argc, char** argv) {
       s.cluster = make_inprocess_cluster(a.inprocess, a.domain_size);
     } else {
       if (a.cluster_file.empty())
-        if (const char* f = std::getenv("SCALELAB_CLUSTER_FILE")) a.cluster_file = f;
-      if (a.cluster_file.empty()) throw std::invalid_argument("need --cluster-file (or SCALELAB_CLUSTER_FILE), or --inprocess N");
+        a.cluster_file = cluster_file_from_environment();
+      if (a.cluster_file.empty()) throw std::invalid_argument("need --cluster-file (or SCALELAB_CLUSTER_TABLE / SCALELAB_CLUSTER_FILE), or --inprocess N");
       if (a.rank < 0) a.rank = static_cast<int>(env_long("SCALELAB_RANK", env_long("RANK", -1)));
       s.cluster = load_cluster_file(a.cluster_file);
       if (a.rank < 0 || a.rank >= s.cluster.world_size)

@@ -1,7 +1,11 @@
 #include "emulator/process/rank_environment.h"
 
-#include <cctype>
+#include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
+
+#include "emulator/plan/cluster_table.h"
 #include "emulator/plan/hosts_file.h"
 
 namespace scalelab::process {
@@ -30,6 +34,9 @@ std::map<std::string, std::string> rank_environment(const nlohmann::json& cluste
           {"SCALELAB_NODE", me.value("node", "")}};
   // gloo and NCCL otherwise pick the interface their hostname resolves to, or the first one up;
   // TensorPipe (torch.distributed.rpc) reads its own variable.
+  // scalelab's agents read the table when there is one: a millisecond where the JSON takes 12 (plan/cluster_table.h).
+  const std::string table = (std::filesystem::path(cluster_file_path).parent_path() / plan::kClusterTableFile).string();
+  if (!cluster_file_path.empty() && ::access(table.c_str(), R_OK) == 0) env["SCALELAB_CLUSTER_TABLE"] = table;
   if (mine && !mine->ifname.empty())
     for (const char* name : {"GLOO_SOCKET_IFNAME", "NCCL_SOCKET_IFNAME", "TP_SOCKET_IFNAME"}) env[name] = mine->ifname;
   return env;

@@ -12,7 +12,7 @@ inline constexpr int kMasterPortOffset = -100;  // below the agents' base_port +
 // RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR (rank 0's rail address),
 // MASTER_PORT, GLOO_SOCKET_IFNAME / NCCL_SOCKET_IFNAME / TP_SOCKET_IFNAME (the rank's own rail
 // NIC, which reaches every rank), SCALELAB_CLUSTER, SCALELAB_CLUSTER_FILE, SCALELAB_RANK,
-// SCALELAB_NODE.
+// SCALELAB_NODE; SCALELAB_CLUSTER_TABLE when the cluster file has its table beside it.
 std::map<std::string, std::string> rank_environment(const nlohmann::json& cluster_file, std::size_t rank,
                                                     const std::string& cluster_file_path);
 

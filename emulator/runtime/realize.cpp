@@ -28,6 +28,7 @@
 #include "emulator/netlink/routes.h"
 #include "emulator/netlink/rps.h"
 #include "emulator/netlink/vxlan.h"
+#include "emulator/plan/cluster_table.h"
 #include "emulator/plan/hosts_file.h"
 #include "emulator/plan/neighbours.h"
 #include "emulator/plan/plan_json.h"
@@ -447,6 +448,7 @@ RealizeReport realize(const plan::Plan& plan, const RealizeOptions& options) {
       auto cluster_file = cluster_file_with_rdma(plan, rxe);
       // Before cluster.json, whose presence tells launchers the cluster is ready.
       dir.write_text(kHostsFile, plan::hosts_file_text(cluster_file));
+      dir.write_text(plan::kClusterTableFile, plan::cluster_table_text(cluster_file));
       dir.write_json("cluster.json", cluster_file);
       state["state"] = "up";
       state["netem"] = netem;

@@ -1,5 +1,10 @@
 #include "emulator/process/rank_environment.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 using namespace scalelab::process;
@@ -46,4 +51,15 @@ TEST(RankEnvironment, SocketInterfacesAreTheRanksOwnReachableNic) {
   EXPECT_EQ(rail["NCCL_SOCKET_IFNAME"], "nic0");
   EXPECT_EQ(rail["TP_SOCKET_IFNAME"], "nic0");
   EXPECT_EQ(rank_environment(sample_cluster(), 1, "f")["GLOO_SOCKET_IFNAME"], "nvl0") << "no rail NIC: its scale-up link";
+}
+
+TEST(RankEnvironment, NamesTheClusterTableOnlyWhenItIsBesideTheClusterFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("rank_env_table_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string cluster_json = (dir / "cluster.json").string();
+  EXPECT_EQ(rank_environment(sample_cluster(), 0, cluster_json).count("SCALELAB_CLUSTER_TABLE"), 0u)
+      << "no table written: the agents must read cluster.json";
+  std::ofstream(dir / "cluster.tsv") << "# scalelab cluster table v1\n";
+  EXPECT_EQ(rank_environment(sample_cluster(), 0, cluster_json)["SCALELAB_CLUSTER_TABLE"], (dir / "cluster.tsv").string());
+  std::filesystem::remove_all(dir);
 }

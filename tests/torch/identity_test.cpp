@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cluster_fixture.h"
+#include "emulator/plan/cluster_table.h"
 #include "emulator/runtime/cluster_dir.h"
 #include "torch_support.h"
 
@@ -36,7 +37,8 @@ TEST(NodeIdentity, EveryRankHasItsOwnHostnameAndResolvesEveryGpuOverTheFabric) {
   auto r = fixtures::run_scalelab({"run", cluster.name(), "--", "sh", "-c",
                                    "echo \"me $(hostname) $(getent hosts $(hostname) | awk '{print $1}')\"; "
                                    "for n in gpu0 gpu1 gpu2 gpu3 gpu3." + cluster.name() + "; do echo \"sees $n $(getent hosts $n | awk '{print $1}')\"; done; "
-                                   "echo \"env $GLOO_SOCKET_IFNAME $NCCL_SOCKET_IFNAME $MASTER_ADDR\""});
+                                   "echo \"env $GLOO_SOCKET_IFNAME $NCCL_SOCKET_IFNAME $MASTER_ADDR\"; "
+                                   "echo \"table $(head -1 \"$SCALELAB_CLUSTER_TABLE\" | cut -c1-27)\""});
   ASSERT_EQ(r.status, 0) << r.output;
   const std::string master = cluster.address("gpu0", "nic0");
   for (int rank = 0; rank < 4; ++rank) {
@@ -50,6 +52,8 @@ TEST(NodeIdentity, EveryRankHasItsOwnHostnameAndResolvesEveryGpuOverTheFabric) {
     }
     EXPECT_NE(r.output.find(prefix + "sees gpu3." + cluster.name() + " " + cluster.address("gpu3", "nic0") + "\n"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(prefix + "env nic0 nic0 " + master + "\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(prefix + "table # scalelab cluster table v1\n"), std::string::npos)
+        << "the agents' fast cluster file must be named to every rank:\n" << r.output;
   }
   // Private to the ranks: the host keeps its own name and hosts file.
   EXPECT_EQ(host_hostname(), before_hostname);
@@ -58,14 +62,17 @@ TEST(NodeIdentity, EveryRankHasItsOwnHostnameAndResolvesEveryGpuOverTheFabric) {
 
 TEST(NodeIdentity, ExecGetsTheNodesIdentityAndTheHostsFileGoesWithTheCluster) {
   SCALELAB_REQUIRE_ROOT();
-  std::string hosts_file;
+  std::string hosts_file, table_file;
   {
     fixtures::LiveCluster cluster(torch_tests::tiny());
     hosts_file = runtime::ClusterDir::open(cluster.name())->path(runtime::kHostsFile);
     ASSERT_TRUE(std::filesystem::exists(hosts_file));
+    table_file = runtime::ClusterDir::open(cluster.name())->path(plan::kClusterTableFile);
+    ASSERT_TRUE(std::filesystem::exists(table_file));
     auto r = fixtures::run_scalelab({"exec", cluster.name() + "/gpu2", "--", "sh", "-c", "echo $(hostname) $(getent hosts gpu1 | awk '{print $1}')"});
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(r.output, "gpu2 " + cluster.address("gpu1", "nic0") + "\n");
   }
   EXPECT_FALSE(std::filesystem::exists(hosts_file)) << "down must remove " << hosts_file;
+  EXPECT_FALSE(std::filesystem::exists(table_file)) << "down must remove " << table_file;
 }
