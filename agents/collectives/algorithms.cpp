@@ -33,12 +33,6 @@ std::string_view algo_name(Algo a) {
 
 namespace {
 
-std::map<int, std::vector<int>> domain_members(const std::vector<int>& domains) {
-  std::map<int, std::vector<int>> m;
-  for (int r = 0; r < static_cast<int>(domains.size()); ++r) m[domains[r]].push_back(r);
-  return m;
-}
-
 int index_of(const std::vector<int>& g, int rank) {
   auto it = std::find(g.begin(), g.end(), rank);
   if (it == g.end()) throw std::logic_error(fmt::format("rank {} not in its ring group", rank));
@@ -66,9 +60,10 @@ void post_chunks(Comm& c, int peer, std::byte* data, Segment s, std::size_t es, 
 
 }  // namespace
 
-Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
+namespace {
+
+Algo resolve_algo_given(bool ok, Algo requested) {
   if (requested == Algo::ring || requested == Algo::tree) return requested;
-  const bool ok = hier_applicable(domains);
   if (requested == Algo::hier) {
     if (!ok)
       throw std::invalid_argument(
@@ -76,6 +71,13 @@ Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
     return Algo::hier;
   }
   return ok ? Algo::hier : Algo::ring;
+}
+
+}  // namespace
+
+Algo resolve_algo(const std::vector<int>& domains, Algo requested) {
+  return resolve_algo_given(requested == Algo::automatic || requested == Algo::hier ? hier_applicable(domains) : false,
+                            requested);
 }
 
 bool uses_domain_stages(const std::vector<int>& domains, Algo resolved) {
@@ -236,20 +238,13 @@ void tree_all_reduce(Comm& c, const std::vector<int>& g, std::byte* data, std::s
   c.wait_all(downs);
 }
 
-std::vector<int> rail_of(const std::vector<int>& domains, int rank) {
-  const auto members = domain_members(domains);
-  const int l = index_of(members.at(domains.at(rank)), rank);
-  std::vector<int> rail;  // same local index in every domain, domains in id order
-  for (auto& [d, v] : members) rail.push_back(v.at(l));
-  return rail;
-}
+std::vector<int> rail_of(const std::vector<int>& domains, int rank) { return make_hierarchy(domains, rank).rail; }
 
 void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src, bool tree) {
-  const auto members = domain_members(c.domains());
-  const int my_domain = c.domains().at(c.rank());
-  const std::vector<int>& local = members.at(my_domain);  // ring order: by rank
+  const Hierarchy& h = c.hierarchy();
+  const std::vector<int>& local = h.local;  // ring order: by rank
   const int l = index_of(local, c.rank());
-  const std::vector<int> rail = rail_of(c.domains(), c.rank());
+  const std::vector<int>& rail = h.rail;
   const auto segs = split_even(count, static_cast<int>(local.size()));
   const std::size_t es = dtype_size(t);
   {
@@ -280,8 +275,9 @@ void all_reduce(Comm& c, const void* send, void* recv, std::size_t count, DType 
     src = data;
   }
   if (c.size() == 1 || count == 0) return;
-  const Algo a = resolve_algo(c.domains(), algo);
-  if (uses_domain_stages(c.domains(), a))
+  const bool hier_ok = c.hierarchy().hier_applicable;
+  const Algo a = resolve_algo_given(hier_ok, algo);
+  if (a == Algo::hier || (a == Algo::tree && hier_ok))  // uses_domain_stages
     hier_all_reduce(c, data, count, t, op, src, a == Algo::tree);
   else if (a == Algo::tree) {
     StageTimer st(c, "tree all-reduce");
@@ -458,7 +454,7 @@ std::vector<std::byte> tree_combine(Comm& c, const void* mine, std::size_t bytes
   std::vector<std::byte> acc(bytes);
   std::memcpy(acc.data(), mine, bytes);
   if (c.size() == 1) return acc;
-  const TreeLinks t = hierarchy_tree(c.domains(), c.rank());
+  const TreeLinks& t = c.hierarchy().tree;
   std::vector<std::byte> from(bytes * t.children.size());
   std::vector<Request> rs;
   for (std::size_t i = 0; i < t.children.size(); ++i) rs.push_back(c.irecv(t.children[i], from.data() + i * bytes, bytes));
@@ -477,16 +473,15 @@ std::vector<std::byte> tree_combine(Comm& c, const void* mine, std::size_t bytes
 }
 
 std::vector<std::byte> gather_to_root(Comm& c, const void* mine, std::size_t bytes) {
-  const auto& domains = c.domains();
-  const TreeLinks t = hierarchy_tree(domains, c.rank());
-  const std::vector<int> order = c.size() == 1 ? std::vector<int>{0} : tree_subtree(domains, c.rank());
-  std::vector<std::byte> blocks(order.size() * bytes);  // in `order`: this rank's, then each child's subtree
+  const Hierarchy& h = c.hierarchy();
+  const TreeLinks& t = h.tree;
+  std::vector<std::byte> blocks(h.subtree_size * bytes);  // in tree_subtree order: this rank's, then each child's subtree
   std::memcpy(blocks.data(), mine, bytes);
   std::vector<Request> rs;
   std::size_t at = 1;
-  for (int child : t.children) {
-    const std::size_t k = tree_subtree(domains, child).size();
-    rs.push_back(c.irecv(child, blocks.data() + at * bytes, k * bytes));
+  for (std::size_t i = 0; i < t.children.size(); ++i) {
+    const std::size_t k = h.child_subtree[i];
+    rs.push_back(c.irecv(t.children[i], blocks.data() + at * bytes, k * bytes));
     at += k;
   }
   c.wait_all(rs);
@@ -495,6 +490,7 @@ std::vector<std::byte> gather_to_root(Comm& c, const void* mine, std::size_t byt
     c.wait(up);
     return {};
   }
+  const std::vector<int> order = c.size() == 1 ? std::vector<int>{0} : tree_subtree(c.domains(), c.rank());
   std::vector<std::byte> by_rank(blocks.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     std::memcpy(by_rank.data() + static_cast<std::size_t>(order[i]) * bytes, blocks.data() + i * bytes, bytes);

@@ -85,7 +85,8 @@ void ring_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, st
 // total back down; `src` as ring_reduce_scatter.
 void tree_all_reduce(Comm& c, const std::vector<int>& group, std::byte* data, std::size_t count, DType t, Op op,
                      const std::byte* src = nullptr);
-// The members of `rank`'s rail: the same local index in every domain, domains in id order.
+// The members of `rank`'s rail: the same local index in every domain, domains in id order (empty where
+// hier_applicable is false).
 std::vector<int> rail_of(const std::vector<int>& domains, int rank);
 // `tree`: the stage across domains is tree_all_reduce instead of ring_all_reduce.
 void hier_all_reduce(Comm& c, std::byte* data, std::size_t count, DType t, Op op, const std::byte* src = nullptr,

@@ -50,6 +50,11 @@ Comm::Comm(int rank, int size, std::vector<int> domains, std::vector<PeerRoute> 
 
 Comm::~Comm() { close(); }
 
+const Hierarchy& Comm::hierarchy() const {
+  std::call_once(hierarchy_once_, [this] { hierarchy_ = std::make_unique<Hierarchy>(make_hierarchy(domains_, rank_)); });
+  return *hierarchy_;
+}
+
 void Comm::close() noexcept {
   for (auto& t : owned_)
     if (t) t->close();

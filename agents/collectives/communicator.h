@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "collectives/tree.h"
 #include "transport/error.h"
 #include "transport/transport.h"
 
@@ -48,6 +50,8 @@ class Comm {
   int rank() const { return rank_; }
   int size() const { return size_; }
   const std::vector<int>& domains() const { return domains_; }
+  // This rank's domain, rail and tree (collectives/tree.h), made at the first call.
+  const Hierarchy& hierarchy() const;
   const CommOptions& options() const { return opts_; }
   const PeerRoute& route(int peer) const { return routes_.at(peer); }
   std::string transport_name(int peer) const;
@@ -83,6 +87,8 @@ class Comm {
 
   int rank_, size_;
   std::vector<int> domains_;
+  mutable std::once_flag hierarchy_once_;
+  mutable std::unique_ptr<Hierarchy> hierarchy_;
   std::vector<PeerRoute> routes_;
   std::vector<Transport*> via_;
   std::vector<std::unique_ptr<Transport>> owned_;

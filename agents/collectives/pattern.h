@@ -26,5 +26,9 @@ std::vector<double> expected_output(Collective c, DType t, Op op, int rank, int 
                                     uint64_t seed);
 // Elements of `got` that differ from `expected` beyond the dtype's tolerance.
 int64_t count_wrong(DType t, Op op, const void* got, const std::vector<double>& expected, int nranks);
+// count_wrong against expected_output's reference, computed as it is compared where it can be (sums
+// of all_reduce and reduce_scatter), so a one-off check builds no reference vector.
+int64_t check_output(Collective c, DType t, Op op, int rank, int nranks, int root, std::size_t param, uint64_t seed,
+                     const void* got);
 
 }  // namespace scalelab::agent

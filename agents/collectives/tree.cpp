@@ -1,5 +1,8 @@
 #include "collectives/tree.h"
 
+#include "collectives/nccl_conventions.h"
+
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -52,6 +55,28 @@ TreeLinks hierarchy_tree(const std::vector<int>& domains, int rank) {
   if (rank < 0 || rank >= static_cast<int>(domains.size()))
     throw std::out_of_range("hierarchy_tree: rank " + std::to_string(rank) + " outside the world");
   return links_in(layout_of(domains), domains, rank);
+}
+
+Hierarchy make_hierarchy(const std::vector<int>& domains, int rank) {
+  if (rank < 0 || rank >= static_cast<int>(domains.size()))
+    throw std::out_of_range("make_hierarchy: rank " + std::to_string(rank) + " outside the world");
+  const Layout l = layout_of(domains);
+  Hierarchy h;
+  h.hier_applicable = hier_applicable(domains);
+  h.local = l.members.at(key_of(domains, rank));
+  h.tree = links_in(l, domains, rank);
+  std::vector<int> order;
+  for (int child : h.tree.children) {
+    order.clear();
+    preorder(l, domains, child, order);
+    h.child_subtree.push_back(order.size());
+    h.subtree_size += order.size();
+  }
+  if (h.hier_applicable) {
+    const auto at = std::find(h.local.begin(), h.local.end(), rank) - h.local.begin();
+    for (const auto& [key, members] : l.members) h.rail.push_back(members.at(static_cast<std::size_t>(at)));
+  }
+  return h;
 }
 
 std::vector<int> tree_subtree(const std::vector<int>& domains, int rank) {

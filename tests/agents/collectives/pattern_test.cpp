@@ -66,5 +66,28 @@ TEST(Pattern, LargeWorldReferenceMatchesOnASample) {
   for (std::size_t i : {std::size_t{0}, std::size_t{1}, count / 2, count - 1}) EXPECT_EQ(e[i], brute_force(Op::sum, 1024, i, 3));
 }
 
+
+// The streamed check finds exactly the elements count_wrong finds against the built reference:
+// none in a right result, each one that is off, whatever the dtype, op, collective or rank.
+TEST(Pattern, CheckOutputCountsWhatCountWrongCountsAgainstTheReference) {
+  for (DType t : {DType::float32, DType::float16, DType::bfloat16, DType::int32})
+    for (Op op : {Op::sum, Op::max, Op::min})
+      for (Collective coll : {Collective::all_reduce, Collective::reduce_scatter, Collective::broadcast})
+        for (int n : {1, 3, 64}) {
+          const int rank = n - 1;
+          const std::size_t param = 257;
+          SCOPED_TRACE(::testing::Message() << dtype_name(t) << " " << op_name(op) << " " << collective_name(coll) << " n " << n);
+          const auto exp = expected_output(coll, t, op, rank, n, 0, param, 11);
+          std::vector<unsigned char> got(exp.size() * dtype_size(t));
+          for (std::size_t i = 0; i < exp.size(); ++i) store_element(t, got.data(), i, exp[i]);
+          EXPECT_EQ(check_output(coll, t, op, rank, n, 0, param, 11, got.data()), 0);
+          for (std::size_t i : {std::size_t{0}, exp.size() / 2, exp.size() - 1}) store_element(t, got.data(), i, exp[i] + 100);
+          EXPECT_EQ(check_output(coll, t, op, rank, n, 0, param, 11, got.data()), 3);
+          EXPECT_EQ(check_output(coll, t, op, rank, n, 0, param, 11, got.data()), count_wrong(t, op, got.data(), exp, n));
+          EXPECT_EQ(check_output(coll, t, op, rank, n, 0, param, 12, got.data()), count_wrong(t, op, got.data(), expected_output(coll, t, op, rank, n, 0, param, 12), n))
+              << "another seed: another reference";
+        }
+}
+
 }  // namespace
 }  // namespace scalelab::agent

@@ -2,10 +2,12 @@
 // combine behind barrier, max_across and sum_across.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
 #include "collectives/algorithms.h"
+#include "collectives/nccl_conventions.h"
 #include "collectives/tree.h"
 #include "test_util.h"
 
@@ -76,6 +78,48 @@ TEST(HierarchyTree, RanksWithoutADomainAreDomainsOfTheirOwn) {
 }
 
 class TreeExchange : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+// The per-communicator cache agrees with the functions it saves calling: the tree, the subtree
+// sizes, the rank's domain and its rail.
+TEST(Hierarchy, IsWhatTheTreeAndDomainFunctionsGiveForEveryRank) {
+  std::vector<int> interleaved(24);
+  for (int r = 0; r < 24; ++r) interleaved[r] = (r % 3) * 7;  // 3 domains of 8, ids 0/7/14, members not contiguous
+  for (const auto& domains : {blocks_of(32, 8), blocks_of(12, 4), blocks_of(5, 0), blocks_of(1, 0), interleaved,
+                              std::vector<int>{0, 0, -1, 1, 1, 1}}) {
+    const bool applicable = hier_applicable(domains);
+    for (int rank = 0; rank < static_cast<int>(domains.size()); ++rank) {
+      SCOPED_TRACE(::testing::Message() << domains.size() << " ranks, rank " << rank);
+      const Hierarchy h = make_hierarchy(domains, rank);
+      const TreeLinks t = hierarchy_tree(domains, rank);
+      EXPECT_EQ(h.hier_applicable, applicable);
+      EXPECT_EQ(h.tree.parent, t.parent);
+      EXPECT_EQ(h.tree.children, t.children);
+      ASSERT_EQ(h.child_subtree.size(), t.children.size());
+      for (std::size_t i = 0; i < t.children.size(); ++i)
+        EXPECT_EQ(h.child_subtree[i], tree_subtree(domains, t.children[i]).size());
+      EXPECT_EQ(h.subtree_size, tree_subtree(domains, rank).size());
+      std::vector<int> local;
+      for (int r = 0; r < static_cast<int>(domains.size()); ++r)
+        if (r == rank || (domains[rank] >= 0 && domains[r] == domains[rank])) local.push_back(r);
+      EXPECT_EQ(h.local, local);
+      if (!applicable) {
+        EXPECT_TRUE(h.rail.empty());
+        continue;
+      }
+      const auto at = std::find(local.begin(), local.end(), rank) - local.begin();
+      std::vector<int> rail;  // rank `at` of each domain, domains by id
+      for (int id : std::set<int>(domains.begin(), domains.end())) {
+        std::vector<int> members;
+        for (int r = 0; r < static_cast<int>(domains.size()); ++r)
+          if (domains[r] == id) members.push_back(r);
+        rail.push_back(members.at(at));
+      }
+      EXPECT_EQ(h.rail, rail);
+      EXPECT_EQ(rail_of(domains, rank), rail);
+    }
+  }
+  EXPECT_THROW(make_hierarchy(blocks_of(4, 2), 4), std::out_of_range);
+}
 
 TEST_P(TreeExchange, GatherReachesRankZeroInRankOrderAndCombinesAgreeEverywhere) {
   const auto [n, domain_size] = GetParam();
