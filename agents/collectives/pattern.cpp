@@ -95,25 +95,39 @@ double combine(Op op, double a, double b) {
 // difference between milliseconds and minutes per rank. Values are recomputed, not stored: the
 // reference is the largest buffer a rank holds (8 bytes per element), and 16 ranks reducing 256 MiB
 // each must fit in memory.
+// The sum over ranks of element i, i = 0, 1, ...: a window of n consecutive positions from
+// first + i. Its values are kept, so each position is computed once, not on entering and again on
+// leaving. Small integers: every partial sum is exact in double.
+class WindowSum {
+ public:
+  WindowSum(std::size_t n, std::size_t first, uint64_t seed) : in_window_(n), next_(first + n), seed_(seed) {
+    for (std::size_t k = 0; k < n; ++k) sum_ += in_window_[k] = pattern_at(first + k, seed);
+  }
+  double value() const { return sum_; }
+  double slide() {  // to the next element's window
+    const double entering = pattern_at(next_++, seed_);
+    sum_ += entering - in_window_[oldest_];
+    in_window_[oldest_] = entering;
+    if (++oldest_ == in_window_.size()) oldest_ = 0;
+    return sum_;
+  }
+
+ private:
+  std::vector<double> in_window_;
+  std::size_t oldest_ = 0, next_;
+  uint64_t seed_;
+  double sum_ = 0;
+};
+
 std::vector<double> reduce_over_ranks(Op op, int nranks, std::size_t first, std::size_t count, uint64_t seed) {
   const std::size_t n = static_cast<std::size_t>(nranks);
   auto at = [&](std::size_t k) { return pattern_at(first + k, seed); };
   std::vector<double> out(count);
   if (count == 0) return out;
   if (op == Op::sum) {
-    // The window's values are kept (n of them) so each position is computed once, not on entering
-    // and again on leaving. Small integers: every partial sum is exact in double.
-    std::vector<double> in_window(n);
-    double window = 0;
-    for (std::size_t k = 0; k < n; ++k) window += in_window[k] = at(k);
-    out[0] = window;
-    for (std::size_t i = 1, oldest = 0; i < count; ++i) {
-      const double entering = at(i + n - 1);
-      window += entering - in_window[oldest];
-      in_window[oldest] = entering;
-      if (++oldest == n) oldest = 0;
-      out[i] = window;
-    }
+    WindowSum w(n, first, seed);
+    out[0] = w.value();
+    for (std::size_t i = 1; i < count; ++i) out[i] = w.slide();
     return out;
   }
   std::deque<std::pair<std::size_t, double>> best;  // (position, value), values monotonic (max: decreasing)
@@ -210,20 +224,14 @@ int64_t check_output(Collective c, DType t, Op op, int rank, int nranks, int roo
   const std::size_t first = c == Collective::reduce_scatter ? static_cast<std::size_t>(rank) * param : 0;
   const double tol = tolerance(t, op, nranks);
   return with_element(t, [&](const auto& e) {
-    std::vector<double> in_window(n);
-    double window = 0;
-    for (std::size_t k = 0; k < n; ++k) window += in_window[k] = pattern_at(first + k, seed);
+    WindowSum w(n, first, seed);
     unsigned char tmp[8];
     int64_t wrong = 0;
-    for (std::size_t i = 0, oldest = 0;; ) {
-      e.store(tmp, 0, window);  // the reference rounded to the dtype, as the result is
+    for (std::size_t i = 0; i < param; ++i) {
+      e.store(tmp, 0, i == 0 ? w.value() : w.slide());  // the reference rounded to the dtype, as the result is
       if (!(std::fabs(e.load(got, i) - e.load(tmp, 0)) <= tol)) ++wrong;
-      if (++i == param) return wrong;
-      const double entering = pattern_at(first + i + n - 1, seed);
-      window += entering - in_window[oldest];
-      in_window[oldest] = entering;
-      if (++oldest == n) oldest = 0;
     }
+    return wrong;
   });
 }
 
